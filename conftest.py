@@ -1,0 +1,30 @@
+"""Shared test fixtures: the personas every permission test uses."""
+
+import os
+
+os.environ.setdefault("TOUCHPOINT_TESTING", "1")
+os.environ.setdefault("TASK_BACKEND", "immediate")
+os.environ.setdefault("EMAIL_URL", "console://")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+import pytest  # noqa: E402
+
+from touchpoint.testing import Personas, make_personas  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(settings, tmp_path, django_db_blocker):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    return make_personas()

@@ -1,0 +1,112 @@
+"""Named extension points that higher apps register into.
+
+A lower app shows things a higher app owns (a panel on the customer 360 page, a workspace panel,
+a counter at the top of the 360) by iterating a registry here; the higher app registers in its
+AppConfig.ready(). Nothing in a lower app imports a higher one.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: Promise | str
+    template: str
+    # context(request, **kwargs) returns the template context, or None to hide the panel.
+    context: Callable[..., dict[str, Any] | None]
+    order: int = 100
+    # Empty means every position; otherwise the panel shows to holders of these positions.
+    positions: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class PanelRegistry:
+    name: str
+    panels: dict[str, Panel] = field(default_factory=dict)
+
+    def register(self, panel: Panel) -> Panel:
+        self.panels[panel.key] = panel
+        return panel
+
+    def for_positions(self, positions: set[str]) -> list[Panel]:
+        chosen = [p for p in self.panels.values() if not p.positions or p.positions & positions]
+        return sorted(chosen, key=lambda p: (p.order, p.key))
+
+    def render_context(self, request: HttpRequest, positions: set[str], **kwargs: Any) -> list[dict[str, Any]]:
+        rendered = []
+        for panel in self.for_positions(positions):
+            context = panel.context(request, **kwargs)
+            if context is not None:
+                rendered.append({"panel": panel, "context": context})
+        return rendered
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A headline figure at the top of the customer 360 (latest sales, service, feedback, complaints)."""
+
+    key: str
+    label: Promise | str
+    count: Callable[[Any, Any], int]  # count(user, customer)
+    order: int = 100
+
+
+# Home page panels per position (the maintenance queue, receivables due, my tasks…).
+workspace_panels = PanelRegistry("workspace")
+# Panels on the customer 360 page (opportunities, contracts, projects, requests, receivables).
+customer_panels = PanelRegistry("customer360")
+# The four headline counters at the top of the 360. Modules that own the figure replace the
+# zero counter registered by the customers app under the same key.
+customer_counters: dict[str, Counter] = {}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: Promise | str
+    url_name: str
+    order: int = 100
+    # Shown when visible(user) is true.
+    visible: Callable[[Any], bool] = lambda user: True
+
+
+nav_items: dict[str, NavItem] = {}
+
+
+def nav_register(item: NavItem) -> None:
+    nav_items[item.key] = item
+
+
+# Called as hook(keep=contact, duplicate=contact, by=user) -> dict of counts when two contacts merge,
+# so that apps owning rows that point at contacts move them over.
+contact_merge_hooks: dict[str, Callable[..., dict[str, int]]] = {}
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """One app's share of the demo data. run(rng=random.Random, scale=str, out=callable) -> summary."""
+
+    key: str
+    order: int
+    run: Callable[..., str]
+
+
+demo_steps: dict[str, DemoStep] = {}
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the scheduler enqueues every `every_seconds`; the task itself must be idempotent."""
+
+    key: str
+    every_seconds: int
+    enqueue: Callable[[], Any]
+
+
+periodic_jobs: dict[str, PeriodicJob] = {}

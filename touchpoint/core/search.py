@@ -1,0 +1,187 @@
+"""Full-text lookup over a `search_text` column, for Chinese names, pinyin, phones and emails.
+
+`search_text` is a space-separated bag of tokens built by `index_tokens()`:
+- CJK bigrams of each name, so any Chinese substring of two characters or more matches;
+- pinyin of each name, full and initials, from every character onwards, so that 华泰证券 is
+  found by `huatai`, `ht`, `zhengquan` and `zq` (matched as prefixes);
+- digit runs of each phone number from every position, so that a fragment matches as a prefix;
+- each email without punctuation, and its local part.
+
+PostgreSQL indexes it with a GIN index on to_tsvector('simple', search_text); SQLite with an
+FTS5 external-content table kept in step by triggers. Both take prefix queries.
+"""
+
+import re
+import unicodedata
+
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+from pypinyin import Style, lazy_pinyin
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+WORD = re.compile(r"[a-z0-9]+")
+MIN_DIGITS = 3
+MAX_TOKEN = 60
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def name_tokens(name: str) -> set[str]:
+    text = normalise(name)
+    tokens: set[str] = set()
+    for run in CJK_RUN.findall(text):
+        tokens.update(_bigrams(run))
+        full = lazy_pinyin(run, errors="ignore")
+        initials = lazy_pinyin(run, style=Style.FIRST_LETTER, errors="ignore")
+        for start in range(len(full)):
+            tokens.add("".join(full[start:])[:MAX_TOKEN])
+            tokens.add("".join(initials[start:])[:MAX_TOKEN])
+    for word in WORD.findall(CJK_RUN.sub(" ", text)):
+        tokens.add(word[:MAX_TOKEN])
+    return tokens
+
+
+def phone_tokens(phone: str) -> set[str]:
+    digits = re.sub(r"\D", "", phone or "")
+    return {digits[i:] for i in range(len(digits) - MIN_DIGITS + 1)} if digits else set()
+
+
+def email_tokens(email: str) -> set[str]:
+    text = normalise(email)
+    if not text:
+        return set()
+    local = text.split("@", 1)[0]
+    return {"".join(WORD.findall(text))[:MAX_TOKEN], "".join(WORD.findall(local))[:MAX_TOKEN]} - {""}
+
+
+def index_tokens(
+    *, names: list[str] = (), phones: list[str] = (), emails: list[str] = (), codes: list[str] = ()  # type: ignore[assignment]
+) -> str:
+    tokens: set[str] = set()
+    for name in names:
+        tokens |= name_tokens(name)
+    for phone in phones:
+        tokens |= phone_tokens(phone)
+    for email in emails:
+        tokens |= email_tokens(email)
+    for code in codes:
+        if code:
+            tokens.add("".join(WORD.findall(normalise(code)))[:MAX_TOKEN])
+    return " ".join(sorted(t for t in tokens if t))
+
+
+def query_terms(query: str) -> list[str]:
+    """Split what a user typed into terms that must all match (as prefixes)."""
+    text = normalise(query)[:100]
+    terms: list[str] = []
+    for run in CJK_RUN.findall(text):
+        terms.extend(_bigrams(run))
+    rest = CJK_RUN.sub(" ", text)
+    if "@" in rest:
+        terms.extend(t for t in ["".join(WORD.findall(rest))] if t)
+    else:
+        for word in WORD.findall(rest):
+            terms.append(word)
+    seen: list[str] = []
+    for term in terms:
+        if term not in seen:
+            seen.append(term)
+    return seen[:8]
+
+
+def is_searchable(query: str) -> bool:
+    terms = query_terms(query)
+    if not terms:
+        return False
+    # One Latin letter or a lone Chinese character matches too much to be useful.
+    return any(len(t) >= 2 for t in terms)
+
+
+def fts_table(model: type[models.Model]) -> str:
+    return f"{model._meta.db_table}_fts"
+
+
+def search_filter(queryset: models.QuerySet, query: str) -> models.QuerySet:
+    """Narrow `queryset` to rows whose search_text matches every term of `query`."""
+    terms = query_terms(query)
+    if not terms:
+        return queryset.none()
+    table = queryset.model._meta.db_table
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{t}:*" for t in terms)
+        return queryset.filter(
+            pk__in=RawSQL(
+                f"SELECT id FROM {table} WHERE to_tsvector('simple', search_text) "  # noqa: S608
+                "@@ to_tsquery('simple', %s)",
+                [tsquery],
+            )
+        )
+    fts_query = " AND ".join(f'"{t}"*' for t in terms)
+    return queryset.filter(
+        pk__in=RawSQL(
+            f"SELECT rowid FROM {fts_table(queryset.model)} WHERE {fts_table(queryset.model)} MATCH %s",  # noqa: S608
+            [fts_query],
+        )
+    )
+
+
+def index_sql(table: str, vendor: str) -> tuple[list[str], list[str]]:
+    """SQL that creates and drops the full-text index of `table`, for a migration."""
+    if vendor == "postgresql":
+        return (
+            [
+                f"CREATE INDEX {table}_search_gin ON {table} "
+                "USING gin (to_tsvector('simple', search_text))"
+            ],
+            [f"DROP INDEX IF EXISTS {table}_search_gin"],
+        )
+    fts = f"{table}_fts"
+    return (
+        [
+            f"CREATE VIRTUAL TABLE {fts} USING fts5(search_text, content='{table}', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
+            f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {fts}(rowid, search_text) VALUES (new.id, new.search_text); END",
+            f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+            f"CREATE TRIGGER {fts}_au AFTER UPDATE OF search_text ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+            f"INSERT INTO {fts}(rowid, search_text) VALUES (new.id, new.search_text); END",
+            f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+        ],
+        [
+            f"DROP TRIGGER IF EXISTS {fts}_ai",
+            f"DROP TRIGGER IF EXISTS {fts}_ad",
+            f"DROP TRIGGER IF EXISTS {fts}_au",
+            f"DROP TABLE IF EXISTS {fts}",
+        ],
+    )
+
+
+class SearchIndex:
+    """Migration operation body: `migrations.RunPython(*SearchIndex("app_model").operations())`."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def _run(self, statements_index: int, schema_editor: object) -> None:
+        conn = schema_editor.connection  # type: ignore[attr-defined]
+        statements = index_sql(self.table, conn.vendor)[statements_index]
+        with conn.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+    def forwards(self, apps: object, schema_editor: object) -> None:
+        self._run(0, schema_editor)
+
+    def backwards(self, apps: object, schema_editor: object) -> None:
+        self._run(1, schema_editor)
