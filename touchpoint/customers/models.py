@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from touchpoint.core.models import SoftDeletable, TimeStamped, Versioned
-from touchpoint.customers.validators import validate_credit_code, validate_landline, validate_mobile
+from touchpoint.core.identifiers import validate_credit_code, validate_landline, validate_mobile
 
 
 class CustomerType(models.TextChoices):

@@ -18,7 +18,7 @@ from touchpoint.core.models import EventKind
 from touchpoint.core.search import index_tokens
 from touchpoint.core.versioning import FieldChange, edit_apply
 from touchpoint.customers.models import AccountMember, AccountRole, Contact, ContactStatus, Customer, Tag
-from touchpoint.customers.validators import normalise_credit_code, normalise_phone
+from touchpoint.core.identifiers import normalise_credit_code, normalise_phone
 
 CUSTOMER_CREATED = event_type("customer.created", kind=EventKind.STRUCTURE, label=gettext_lazy("Customer created"))
 CUSTOMER_UPDATED = event_type("customer.updated", kind=EventKind.CHANGE, label=gettext_lazy("Customer updated"))

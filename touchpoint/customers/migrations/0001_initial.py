@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import simple_history.models
-import touchpoint.customers.validators
+import touchpoint.core.identifiers
 from django.conf import settings
 from django.db import migrations, models
 
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('short_name', models.CharField(blank=True, max_length=30, verbose_name='short name')),
-                ('credit_code', models.CharField(blank=True, max_length=18, validators=[touchpoint.customers.validators.validate_credit_code], verbose_name='unified social credit code')),
+                ('credit_code', models.CharField(blank=True, max_length=18, validators=[touchpoint.core.identifiers.validate_credit_code], verbose_name='unified social credit code')),
                 ('customer_type', models.CharField(choices=[('securities', 'Securities firm'), ('branch', 'Branch'), ('futures', 'Futures company'), ('fund', 'Fund company'), ('bank', 'Bank'), ('other', 'Other')], max_length=16, verbose_name='type')),
                 ('province', models.CharField(blank=True, choices=[('北京', '北京'), ('天津', '天津'), ('河北', '河北'), ('山西', '山西'), ('内蒙古', '内蒙古'), ('辽宁', '辽宁'), ('吉林', '吉林'), ('黑龙江', '黑龙江'), ('上海', '上海'), ('江苏', '江苏'), ('浙江', '浙江'), ('安徽', '安徽'), ('福建', '福建'), ('江西', '江西'), ('山东', '山东'), ('河南', '河南'), ('湖北', '湖北'), ('湖南', '湖南'), ('广东', '广东'), ('广西', '广西'), ('海南', '海南'), ('重庆', '重庆'), ('四川', '四川'), ('贵州', '贵州'), ('云南', '云南'), ('西藏', '西藏'), ('陕西', '陕西'), ('甘肃', '甘肃'), ('青海', '青海'), ('宁夏', '宁夏'), ('新疆', '新疆'), ('香港', '香港'), ('澳门', '澳门'), ('台湾', '台湾')], max_length=10, verbose_name='province')),
                 ('city', models.CharField(blank=True, max_length=30, verbose_name='city')),
@@ -71,8 +71,8 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(blank=True, max_length=40, verbose_name='title')),
                 ('department_name', models.CharField(blank=True, max_length=40, verbose_name='department')),
                 ('decision_role', models.CharField(blank=True, choices=[('decision_maker', 'Decision maker'), ('influencer', 'Influencer'), ('user', 'User'), ('technical', 'Technical contact'), ('finance', 'Finance contact')], max_length=16, verbose_name='decision role')),
-                ('mobile', models.CharField(blank=True, max_length=20, validators=[touchpoint.customers.validators.validate_mobile], verbose_name='mobile')),
-                ('landline', models.CharField(blank=True, max_length=24, validators=[touchpoint.customers.validators.validate_landline], verbose_name='landline')),
+                ('mobile', models.CharField(blank=True, max_length=20, validators=[touchpoint.core.identifiers.validate_mobile], verbose_name='mobile')),
+                ('landline', models.CharField(blank=True, max_length=24, validators=[touchpoint.core.identifiers.validate_landline], verbose_name='landline')),
                 ('email', models.EmailField(blank=True, max_length=120, verbose_name='email')),
                 ('email_alt', models.EmailField(blank=True, max_length=120, verbose_name='other email')),
                 ('wechat_id', models.CharField(blank=True, max_length=40, verbose_name='WeChat ID')),
@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('short_name', models.CharField(blank=True, max_length=30, verbose_name='short name')),
-                ('credit_code', models.CharField(blank=True, max_length=18, validators=[touchpoint.customers.validators.validate_credit_code], verbose_name='unified social credit code')),
+                ('credit_code', models.CharField(blank=True, max_length=18, validators=[touchpoint.core.identifiers.validate_credit_code], verbose_name='unified social credit code')),
                 ('customer_type', models.CharField(choices=[('securities', 'Securities firm'), ('branch', 'Branch'), ('futures', 'Futures company'), ('fund', 'Fund company'), ('bank', 'Bank'), ('other', 'Other')], max_length=16, verbose_name='type')),
                 ('province', models.CharField(blank=True, choices=[('北京', '北京'), ('天津', '天津'), ('河北', '河北'), ('山西', '山西'), ('内蒙古', '内蒙古'), ('辽宁', '辽宁'), ('吉林', '吉林'), ('黑龙江', '黑龙江'), ('上海', '上海'), ('江苏', '江苏'), ('浙江', '浙江'), ('安徽', '安徽'), ('福建', '福建'), ('江西', '江西'), ('山东', '山东'), ('河南', '河南'), ('湖北', '湖北'), ('湖南', '湖南'), ('广东', '广东'), ('广西', '广西'), ('海南', '海南'), ('重庆', '重庆'), ('四川', '四川'), ('贵州', '贵州'), ('云南', '云南'), ('西藏', '西藏'), ('陕西', '陕西'), ('甘肃', '甘肃'), ('青海', '青海'), ('宁夏', '宁夏'), ('新疆', '新疆'), ('香港', '香港'), ('澳门', '澳门'), ('台湾', '台湾')], max_length=10, verbose_name='province')),
                 ('city', models.CharField(blank=True, max_length=30, verbose_name='city')),
@@ -143,8 +143,8 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(blank=True, max_length=40, verbose_name='title')),
                 ('department_name', models.CharField(blank=True, max_length=40, verbose_name='department')),
                 ('decision_role', models.CharField(blank=True, choices=[('decision_maker', 'Decision maker'), ('influencer', 'Influencer'), ('user', 'User'), ('technical', 'Technical contact'), ('finance', 'Finance contact')], max_length=16, verbose_name='decision role')),
-                ('mobile', models.CharField(blank=True, max_length=20, validators=[touchpoint.customers.validators.validate_mobile], verbose_name='mobile')),
-                ('landline', models.CharField(blank=True, max_length=24, validators=[touchpoint.customers.validators.validate_landline], verbose_name='landline')),
+                ('mobile', models.CharField(blank=True, max_length=20, validators=[touchpoint.core.identifiers.validate_mobile], verbose_name='mobile')),
+                ('landline', models.CharField(blank=True, max_length=24, validators=[touchpoint.core.identifiers.validate_landline], verbose_name='landline')),
                 ('email', models.EmailField(blank=True, max_length=120, verbose_name='email')),
                 ('email_alt', models.EmailField(blank=True, max_length=120, verbose_name='other email')),
                 ('wechat_id', models.CharField(blank=True, max_length=40, verbose_name='WeChat ID')),
