@@ -1,9 +1,24 @@
 """The REST API: /api/v1/ plus the OpenAPI schema and the offline Swagger UI."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from touchpoint.customers.api import ContactViewSet, CustomerViewSet
+from touchpoint.org.api import DepartmentViewSet, UserViewSet
+from touchpoint.touchpoints.api import FollowUpViewSet, TouchpointViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("users", UserViewSet, basename="api-user")
+router.register("departments", DepartmentViewSet, basename="api-department")
+router.register("customers", CustomerViewSet, basename="api-customer")
+router.register("contacts", ContactViewSet, basename="api-contact")
+router.register("touchpoints", TouchpointViewSet, basename="api-touchpoint")
+router.register("followups", FollowUpViewSet, basename="api-followup")
 
 urlpatterns = [
+    path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
