@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "template_partials",
     "rest_framework",
@@ -112,6 +113,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "touchpoint.urls"
+FORM_RENDERER = "touchpoint.core.forms.Renderer"
 WSGI_APPLICATION = "touchpoint.wsgi.application"
 
 TEMPLATES = [

@@ -3,12 +3,18 @@ from typing import Any
 from django.http import HttpRequest
 
 from touchpoint.core.extensions import nav_items
+from touchpoint.core.models import Notification
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    """The navigation of the UI shell, filtered for the signed-in user."""
+    """The navigation of the UI shell and the unread count, for the signed-in user."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items = sorted(nav_items.values(), key=lambda item: (item.order, item.key))
-    return {"nav": [item for item in items if item.visible(user)]}
+
+    def unread() -> int:
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+    # Lazily evaluated: fragments that never show the navbar cost no query.
+    return {"nav": [item for item in items if item.visible(user)], "unread_notifications": unread}

@@ -110,3 +110,21 @@ class PeriodicJob:
 
 
 periodic_jobs: dict[str, PeriodicJob] = {}
+
+
+# Where the timeline links an event's target: {"touchpoints.touchpoint": "touchpoints:detail"}.
+event_links: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class RecycleSection:
+    """Deleted records of one kind that a user may restore, for the recycle bin page."""
+
+    key: str
+    label: Promise | str
+    deleted: Callable[[Any], Any]  # deleted(user) -> QuerySet
+    restore_url_name: str
+    order: int = 100
+
+
+recycle_sections: dict[str, RecycleSection] = {}

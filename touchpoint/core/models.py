@@ -56,6 +56,20 @@ class Versioned(models.Model):
         abstract = True
 
 
+class Channel(models.TextChoices):
+    """Every channel a customer reaches the company on, or the company reaches them."""
+
+    PHONE = "phone", _("Phone")
+    FAX = "fax", _("Fax")
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("Email")
+    WEB = "web", _("Web")
+    PORTAL = "portal", _("Portal")
+    MEETING = "meeting", _("Face-to-face meeting")
+    WECHAT = "wechat", _("WeChat")
+    OTHER = "other", _("Other")
+
+
 class EventKind(models.TextChoices):
     TOUCHPOINT = "touchpoint", _("Touchpoint")
     STRUCTURE = "structure", _("Customer structure")
@@ -106,7 +120,7 @@ class Event(models.Model):
         db_constraint=False,
         related_name="+",
     )
-    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, blank=True, choices=Channel.choices)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.BigIntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)

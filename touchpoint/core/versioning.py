@@ -5,6 +5,7 @@ refused with the list of what changed meanwhile, never silently written over.
 """
 
 from dataclasses import dataclass
+from itertools import pairwise
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,9 @@ def display_value(instance: models.Model, field_name: str) -> str:
 def field_changes(before: models.Model, after: models.Model, fields: list[str]) -> list[FieldChange]:
     result = []
     for name in fields:
+        attname = after._meta.get_field(name).attname  # type: ignore[union-attr]
+        if getattr(before, attname, None) == getattr(after, attname, None):
+            continue
         old, new = display_value(before, name), display_value(after, name)
         if old != new:
             label = str(after._meta.get_field(name).verbose_name)
@@ -73,7 +77,7 @@ def revisions_since(instance: models.Model, version: int) -> list[Revision]:
         if f.name not in {"id", "version", "updated_at", "created_at", "search_text"}
     ]
     result = []
-    for previous, current in zip(history, history[1:], strict=False):
+    for previous, current in pairwise(history):
         if current.version <= version:
             continue
         changes = field_changes(previous, current, tracked)

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from touchpoint.customers.models import AccountMember, Contact, Customer
-from touchpoint.org.policy import S, allows, may, register_entity, row, scope_of, scoped
+from touchpoint.org.policy import S, allows, may, register_entity, row, scoped
 
 register_entity(
     "customer",

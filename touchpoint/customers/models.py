@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from touchpoint.core.models import SoftDeletable, TimeStamped, Versioned
 from touchpoint.core.identifiers import validate_credit_code, validate_landline, validate_mobile
+from touchpoint.core.models import SoftDeletable, TimeStamped, Versioned
 
 
 class CustomerType(models.TextChoices):

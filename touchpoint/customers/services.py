@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
 from touchpoint.core.extensions import contact_merge_hooks
+from touchpoint.core.identifiers import normalise_credit_code, normalise_phone
 from touchpoint.core.models import EventKind
 from touchpoint.core.search import index_tokens
 from touchpoint.core.versioning import FieldChange, edit_apply
 from touchpoint.customers.models import AccountMember, AccountRole, Contact, ContactStatus, Customer, Tag
-from touchpoint.core.identifiers import normalise_credit_code, normalise_phone
 
 CUSTOMER_CREATED = event_type("customer.created", kind=EventKind.STRUCTURE, label=gettext_lazy("Customer created"))
 CUSTOMER_UPDATED = event_type("customer.updated", kind=EventKind.CHANGE, label=gettext_lazy("Customer updated"))
@@ -339,7 +339,9 @@ def contact_restore(*, contact: Contact, by: Any) -> Contact:
     return contact
 
 
-MERGE_FILL_FIELDS = ("title", "department_name", "decision_role", "mobile", "landline", "email", "email_alt", "wechat_id", "preferred_channel")
+MERGE_FILL_FIELDS = (
+    "title", "department_name", "decision_role", "mobile", "landline", "email", "email_alt", "wechat_id", "preferred_channel",
+)  # fmt: skip
 
 
 @transaction.atomic

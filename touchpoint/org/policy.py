@@ -154,7 +154,7 @@ def allows(user: Any, obj: Model, *, entity: str, action: str, owner_path: str, 
         return False
     if condition == Q():
         return True
-    model = type(obj)
+    model = obj._meta.model  # not type(obj): request.user is a lazy wrapper
     manager = getattr(model, "all_objects", model._default_manager)
     return bool(manager.filter(condition, pk=obj.pk).exists())
 

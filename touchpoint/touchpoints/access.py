@@ -59,7 +59,9 @@ register_entity(
         "project_manager": row(view=S.TEAM, create=S.ALL, edit=S.OWN, delete=S.OWN, assign=S.OWN),
         "engineer": row(view=S.OWN, create=S.OWN, edit=S.OWN),
         "maintenance_agent": row(view=S.OWN, create=S.ALL, edit=S.OWN, assign=S.OWN),
-        "maintenance_lead": row(view=S.DEPARTMENT, create=S.ALL, edit=S.DEPARTMENT, delete=S.DEPARTMENT, export=S.DEPARTMENT, assign=S.DEPARTMENT),
+        "maintenance_lead": row(
+            view=S.DEPARTMENT, create=S.ALL, edit=S.DEPARTMENT, delete=S.DEPARTMENT, export=S.DEPARTMENT, assign=S.DEPARTMENT
+        ),
         "finance": row(view=S.OWN, create=S.ALL, edit=S.OWN, assign=S.OWN),
         "marketing": row(view=S.OWN, create=S.OWN, edit=S.OWN),
         "executive": row(view=S.ALL, create=S.ALL, edit=S.OWN, export=S.ALL, assign=S.OWN),

@@ -9,20 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from touchpoint.core.models import SoftDeletable, TimeStamped, Versioned
+from touchpoint.core.models import Channel, SoftDeletable, TimeStamped, Versioned
 from touchpoint.customers.models import Contact, Customer
-
-
-class Channel(models.TextChoices):
-    PHONE = "phone", _("Phone")
-    FAX = "fax", _("Fax")
-    LETTER = "letter", _("Letter")
-    EMAIL = "email", _("Email")
-    WEB = "web", _("Web")
-    PORTAL = "portal", _("Portal")
-    MEETING = "meeting", _("Face-to-face meeting")
-    WECHAT = "wechat", _("WeChat")
-    OTHER = "other", _("Other")
 
 
 class Direction(models.TextChoices):

@@ -1,0 +1,48 @@
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from touchpoint.core.events import event_label
+from touchpoint.core.extensions import event_links
+from touchpoint.core.models import Event
+
+register = template.Library()
+
+
+@register.filter
+def event_title(event: Event) -> Any:
+    return event_label(event)
+
+
+@register.filter
+def event_url(event: Event) -> str:
+    name = event_links.get(event.target_type)
+    if not name or event.target_id is None:
+        return ""
+    try:
+        return reverse(name, args=[event.target_id])
+    except NoReverseMatch:
+        return ""
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context: Any, **changes: Any) -> str:
+    """The current query string with some parameters replaced (pagination, sorting links)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+@register.filter
+def event_headline(event: Event) -> str:
+    """The one line an event is known by: a subject, a name, or a branch."""
+    payload = event.payload or {}
+    for key in ("subject", "name", "branch", "merged", "username"):
+        if payload.get(key):
+            return str(payload[key])
+    return ""
