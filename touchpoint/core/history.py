@@ -22,7 +22,8 @@ def record_history(instance: models.Model, limit: int = 200) -> list[HistoryRow]
     records = list(
         instance.history.select_related("history_user").order_by("history_date", "history_id")[:limit]  # type: ignore[attr-defined]
     )
-    tracked = [f.name for f in instance._meta.concrete_fields if f.name not in SKIP]
+    history_fields = {f.name for f in instance.history.model._meta.concrete_fields}  # type: ignore[attr-defined]
+    tracked = [f.name for f in instance._meta.concrete_fields if f.name in history_fields and f.name not in SKIP]
     rows = []
     previous = None
     for record in records:

@@ -71,10 +71,11 @@ def field_changes(before: models.Model, after: models.Model, fields: list[str]) 
 def revisions_since(instance: models.Model, version: int) -> list[Revision]:
     """What changed after `version`, from the record's history rows, oldest first."""
     history = list(instance.history.order_by("history_date", "history_id"))  # type: ignore[attr-defined]
+    history_fields = {f.name for f in instance.history.model._meta.concrete_fields}  # type: ignore[attr-defined]
     tracked = [
         f.name
         for f in instance._meta.concrete_fields
-        if f.name not in {"id", "version", "updated_at", "created_at", "search_text"}
+        if f.name in history_fields and f.name not in {"id", "version", "updated_at", "created_at"}
     ]
     result = []
     for previous, current in pairwise(history):
@@ -87,7 +88,7 @@ def revisions_since(instance: models.Model, version: int) -> list[Revision]:
 
 
 def edit_apply(
-    *, instance: models.Model, changes: dict[str, Any], expected_version: int
+    *, instance: models.Model, changes: dict[str, Any], expected_version: int, by: Any
 ) -> tuple[models.Model, list[FieldChange]]:
     """Lock the row, check the version, apply `changes`; return the saved row and its diff.
 
@@ -104,6 +105,8 @@ def edit_apply(
     diff = field_changes(before, locked, list(changes))
     if diff:
         locked.version += 1
-        locked.full_clean(exclude=["deleted_by"], validate_unique=False)
+        # Uniqueness is checked by the calling service, which knows which message to give.
+        locked.full_clean(exclude=["deleted_by"], validate_unique=False, validate_constraints=False)
+        locked._history_user = by  # type: ignore[attr-defined]
         locked.save()
     return locked, diff

@@ -89,7 +89,7 @@ class ReassignForm(StyledForm):
 
 
 class AccountMemberForm(StyledForm):
-    user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.none())
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=AccountRole.choices)
 
     def __init__(self, *args: Any, users: Any = None, **kwargs: Any) -> None:
@@ -102,7 +102,7 @@ class SavedFilterForm(StyledForm):
 
 
 class MergeForm(StyledForm):
-    duplicate = forms.ModelChoiceField(label=_("Merge this contact into the current one"), queryset=Contact.objects.none())
+    duplicate = forms.ModelChoiceField(label=_("Duplicate to merge into this contact"), queryset=Contact.objects.none())
 
     def __init__(self, *args: Any, candidates: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

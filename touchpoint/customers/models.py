@@ -130,7 +130,7 @@ class AccountRole(models.TextChoices):
     PROJECT_MANAGER = "project_manager", _("Project manager")
     ENGINEER = "engineer", _("Engineer")
     MAINTENANCE = "maintenance", _("Maintenance contact")
-    FINANCE = "finance", _("Finance contact")
+    FINANCE = "finance", _("Finance officer")
 
 
 class AccountMember(models.Model):
@@ -173,7 +173,7 @@ class ContactStatus(models.TextChoices):
 
 class Contact(TimeStamped, SoftDeletable, Versioned):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="contacts")
-    name = models.CharField(_("name"), max_length=40)
+    name = models.CharField(_("full name"), max_length=40)
     title = models.CharField(_("title"), max_length=40, blank=True)
     department_name = models.CharField(_("department"), max_length=40, blank=True)
     decision_role = models.CharField(_("decision role"), max_length=16, choices=DecisionRole.choices, blank=True)

@@ -6,7 +6,7 @@ Each service is atomic, checks before it writes, and appends its events.
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -99,11 +99,16 @@ def _check_credit_code_free(code: str, exclude_pk: int | None = None) -> None:
 def customer_create(*, by: Any, owner: Any, tags: list[Tag] | None = None, **values: Any) -> Customer:
     values = _clean_customer_values({k: v for k, v in values.items() if k in CUSTOMER_FIELDS})
     customer = Customer(owner=owner, **values)
-    customer.full_clean(exclude=["deleted_by"])
+    customer.full_clean(exclude=["deleted_by"], validate_constraints=False)
     _check_credit_code_free(customer.credit_code)
     customer.search_text = customer_search_text(customer)
     customer._history_user = by  # type: ignore[attr-defined]
-    customer.save()
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError as clash:
+        # Two people registering the same company at the same moment: the constraint decides.
+        raise ValidationError({"credit_code": _("Another customer already has this credit code.")}) from clash
     if tags:
         customer.tags.set(tags)
     AccountMember.objects.create(customer=customer, user=owner, role=AccountRole.ACCOUNT_MANAGER)
@@ -131,7 +136,7 @@ def customer_update(
         _check_credit_code_free(values["credit_code"], exclude_pk=customer.pk)
     old_parent_id = customer.parent_id
     customer._history_user = by  # type: ignore[attr-defined]
-    updated, diff = edit_apply(instance=customer, changes=values, expected_version=expected_version)
+    updated, diff = edit_apply(instance=customer, changes=values, expected_version=expected_version, by=by)
     assert isinstance(updated, Customer)
     if tags is not None:
         before = set(updated.tags.values_list("pk", flat=True))
@@ -302,7 +307,7 @@ def contact_update(
     if values.get("status") == ContactStatus.LEFT and not values.get("left_on") and not contact.left_on:
         values["left_on"] = timezone.localdate()
     contact._history_user = by  # type: ignore[attr-defined]
-    updated, diff = edit_apply(instance=contact, changes=values, expected_version=expected_version)
+    updated, diff = edit_apply(instance=contact, changes=values, expected_version=expected_version, by=by)
     assert isinstance(updated, Contact)
     if diff:
         updated.search_text = contact_search_text(updated)

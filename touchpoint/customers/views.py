@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from touchpoint.core.exports import csv_response, xlsx_response
@@ -277,7 +278,8 @@ def customer_reassign(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)
-    messages.success(request, _("%(count)d customers handed to %(owner)s.") % {"count": moved, "owner": owner})
+    text = ngettext("%(count)d customer handed to %(owner)s.", "%(count)d customers handed to %(owner)s.", moved)
+    messages.success(request, text % {"count": moved, "owner": owner})
     return redirect(back)
 
 

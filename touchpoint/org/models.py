@@ -41,7 +41,7 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=60)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
         verbose_name = _("department")

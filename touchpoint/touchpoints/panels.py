@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -61,8 +62,9 @@ def headline_counts(request: HttpRequest) -> dict[str, Any] | None:
         (_("Touchpoints this month"), visible_touchpoints(request.user).filter(occurred_at__gte=month_start).count()),
         (_("Open follow-ups"), followups.count()),
         (_("Overdue follow-ups"), followups.filter(due_on__lt=today).count()),
-        (_("Customers quiet for 30 days"),
-         customers.filter(Q(last_touch_at__lt=now - timedelta(days=30)) | Q(last_touch_at__isnull=True)).count()),
+        (_("Customers without contact for %(days)d days") % {"days": settings.CUSTOMER_QUIET_DAYS},
+         customers.filter(Q(last_touch_at__lt=now - timedelta(days=settings.CUSTOMER_QUIET_DAYS))
+                          | Q(last_touch_at__isnull=True)).count()),
     ]}  # fmt: skip
 
 

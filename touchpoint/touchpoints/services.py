@@ -142,7 +142,7 @@ def touchpoint_update(
     if "occurred_at" in values:
         check_not_in_future(values["occurred_at"])
     touchpoint._history_user = by  # type: ignore[attr-defined]
-    updated, diff = edit_apply(instance=touchpoint, changes=values, expected_version=expected_version)
+    updated, diff = edit_apply(instance=touchpoint, changes=values, expected_version=expected_version, by=by)
     assert isinstance(updated, Touchpoint)
     if contacts is not None:
         _check_contacts(updated.customer, contacts)
@@ -291,7 +291,7 @@ def followup_update(
     if values.get("contact") is not None and values["contact"].customer_id != followup.customer_id:
         raise ValidationError({"contact": _("The contact must belong to this customer.")})
     followup._history_user = by  # type: ignore[attr-defined]
-    updated, diff = edit_apply(instance=followup, changes=values, expected_version=expected_version)
+    updated, diff = edit_apply(instance=followup, changes=values, expected_version=expected_version, by=by)
     assert isinstance(updated, FollowUp)
     if diff:
         event_record(

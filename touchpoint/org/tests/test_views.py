@@ -1,0 +1,149 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from touchpoint.testing import PASSWORD
+
+
+@pytest.mark.django_db
+def test_login_by_username_lands_on_the_workspace(client, personas):
+    response = client.post(reverse("account_login"), {"login": "rep", "password": PASSWORD}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/"
+    assert "王销售" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_login_by_email_works_too(client, personas):
+    response = client.post(reverse("account_login"), {"login": "rep@touchpoint.example", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_wrong_password_shows_an_error_and_no_session(client, personas):
+    response = client.post(reverse("account_login"), {"login": "rep", "password": "nope"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_repeated_failures_lock_the_account(settings, personas):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+    browser = Client(REMOTE_ADDR="10.9.8.7")
+    for _ in range(3):
+        browser.post(reverse("account_login"), {"login": "rep", "password": "wrong"})
+    response = browser.post(reverse("account_login"), {"login": "rep", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in browser.session
+
+
+@pytest.mark.django_db
+def test_anonymous_user_is_sent_to_login(client):
+    response = client.get("/customers/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_browser_language_picks_chinese_or_english(client, personas):
+    client.force_login(personas.sales_rep)
+    assert 'lang="zh-hans"' in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert 'lang="en"' in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+
+@pytest.mark.django_db
+def test_switching_language_sticks_for_the_session(client, personas):
+    client.force_login(personas.sales_rep)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"}, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert 'lang="en"' in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+
+@pytest.mark.django_db
+def test_profile_language_wins_over_the_browser(client, personas):
+    personas.sales_rep.language = "en"
+    personas.sales_rep.save()
+    client.force_login(personas.sales_rep)
+    assert 'lang="en"' in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+
+@pytest.mark.django_db
+def test_profile_refuses_a_bad_mobile_with_a_field_error(client, personas):
+    client.force_login(personas.sales_rep)
+    response = client.post(reverse("org:profile"), {"full_name": "王销售", "email": "rep@touchpoint.example",
+                                                     "phone": "12345", "language": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"]
+    personas.sales_rep.refresh_from_db()
+    assert personas.sales_rep.phone == ""
+
+
+@pytest.mark.django_db
+def test_api_token_can_be_created_and_revoked(client, personas):
+    from rest_framework.authtoken.models import Token
+
+    client.force_login(personas.sales_rep)
+    client.post(reverse("org:token"), {"action": "create"})
+    assert Token.objects.filter(user=personas.sales_rep).count() == 1
+    client.post(reverse("org:token"), {"action": "revoke"})
+    assert not Token.objects.filter(user=personas.sales_rep).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("position", "panels"),
+    [
+        ("sales_rep", {"my_followups", "my_customers", "recent_touchpoints"}),
+        ("sales_manager", {"my_followups", "my_customers", "recent_touchpoints", "team_overdue_followups",
+                           "team_quiet_customers"}),
+        ("executive", {"headline_counts", "my_followups", "team_quiet_customers"}),
+        ("maintenance_lead", {"my_followups", "team_overdue_followups", "team_quiet_customers"}),
+        ("finance", {"my_followups"}),
+    ],
+)
+def test_each_position_lands_on_its_own_workspace(client, personas, position, panels):
+    client.force_login(personas.by_position()[position])
+    response = client.get("/")
+    assert response.status_code == 200
+    assert {item["panel"].key for item in response.context["panels"]} == panels
+
+
+@pytest.mark.django_db
+def test_workspace_query_count_is_pinned(client, personas, django_assert_max_num_queries):
+    client.force_login(personas.sales_manager)
+    client.get("/")
+    with django_assert_max_num_queries(16):
+        client.get("/")
+
+
+@pytest.mark.django_db
+def test_admin_edits_the_policy_table_from_the_page(client, personas):
+    client.force_login(personas.admin)
+    page = client.get(reverse("org:policy"))
+    assert page.status_code == 200
+    response = client.post(reverse("org:policy"), {"sales_rep:customer:view": "40", "bogus:thing:x": "40"})
+    assert response.status_code == 302
+    from touchpoint.customers.access import visible_customers
+
+    assert visible_customers(personas.sales_rep).count() == 2
+
+
+@pytest.mark.django_db
+def test_non_admin_cannot_open_or_post_the_policy_table(client, personas):
+    client.force_login(personas.sales_manager)
+    assert client.get(reverse("org:policy")).status_code == 403
+    assert client.post(reverse("org:policy"), {"sales_rep:customer:view": "40"}).status_code == 403
+    from touchpoint.org.models import PolicyRule
+
+    assert not PolicyRule.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_adds_a_department(client, personas):
+    from touchpoint.org.models import Department
+
+    client.force_login(personas.admin)
+    response = client.post(reverse("org:department_new"), {"code": "presales", "name": "售前部", "name_en": "Pre-sales",
+                                                           "order": 15, "is_active": "on"})  # fmt: skip
+    assert response.status_code == 302
+    assert Department.objects.filter(code="presales", name="售前部").exists()
