@@ -30,6 +30,23 @@ class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request: Request) -> int:
+        """A page_size that is not a positive number is a 400, not silently the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        if not raw.isdigit() or int(raw) < 1:
+            raise serializers.ValidationError({self.page_size_query_param: [_("Enter a whole number from 1 up.")]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {"type": "integer", "minimum": 1}
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = _("Rows per page, at most %(max)s.") % {"max": self.max_page_size}
+        return parameters
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Map service errors: a Django ValidationError to a 400, a stale edit to a 409."""
@@ -37,9 +54,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(StaleEditSerializer(exc).data, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            detail: Any = {
-                field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()
-            }
+            detail: Any = {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
         else:
             detail = {"non_field_errors": [str(m) for m in exc.messages]}
         exc = exceptions.ValidationError(detail)
@@ -98,10 +113,7 @@ ERROR_DESCRIPTIONS: dict[int, tuple[type[serializers.Serializer], Promise]] = {
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """Schema responses for the given error status codes."""
-    return {
-        code: OpenApiResponse(response=ERROR_DESCRIPTIONS[code][0], description=str(ERROR_DESCRIPTIONS[code][1]))
-        for code in codes
-    }
+    return {code: OpenApiResponse(response=ERROR_DESCRIPTIONS[code][0], description=str(ERROR_DESCRIPTIONS[code][1])) for code in codes}
 
 
 READ_ERRORS = errors(401, 403, 404)
@@ -171,15 +183,12 @@ def _parameter_schema(field: serializers.Field) -> dict[str, Any]:
     if isinstance(field, serializers.ChoiceField):
         return {"type": "string", "enum": list(field.choices)}
     if isinstance(field, serializers.CharField) and field.max_length:
-        return {"type": "string", "maxLength": field.max_length}
-    return {"type": "string"}
+        return {"type": "string", "minLength": 1, "maxLength": field.max_length}
+    return {"type": "string", "minLength": 1}
 
 
 class WhitelistFilter(filters.BaseFilterBackend):
-    """Filters a list by the view's `query_filters`; any other query parameter is a 400.
-
-    An empty value means "no filter", as an HTML form sends it.
-    """
+    """Filters a list by the view's `query_filters`; any other query parameter, or a bad value, is a 400."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
         if getattr(view, "action", None) != "list":
@@ -188,14 +197,12 @@ class WhitelistFilter(filters.BaseFilterBackend):
         problems: dict[str, Any] = {}
         for name in request.query_params:
             if name not in allowed and name not in RESERVED_QUERY_PARAMS:
-                problems[name[:50]] = [
-                    _("Unknown filter. Filters here: %(names)s.") % {"names": ", ".join(sorted(allowed)) or "-"}
-                ]
+                problems[name[:50]] = [_("Unknown filter. Filters here: %(names)s.") % {"names": ", ".join(sorted(allowed)) or "-"}]
         conditions: dict[str, Any] = {}
         searches: list[tuple[Callable[[QuerySet, Any], QuerySet], Any]] = []
         for name, spec in allowed.items():
             values = request.query_params.getlist(name)
-            if not values or values == [""]:
+            if not values:
                 continue
             if len(values) > 1:
                 problems[name] = [_("Give this filter once.")]
@@ -236,7 +243,7 @@ def filter_parameters(query_filters: dict[str, QueryFilter], ordering_fields: It
         parameters.append(
             OpenApiParameter(
                 "ordering",
-                {"type": "string", "pattern": f"^-?({alternatives})(,-?({alternatives}))*$"},
+                {"type": "string", "pattern": f"^(-?({alternatives})(,-?({alternatives}))*)?$"},
                 OpenApiParameter.QUERY,
                 required=False,
                 description=_("Comma-separated fields to sort by, '-' for descending. Allowed: %(fields)s.")
@@ -289,7 +296,8 @@ class ScopedViewMixin:
     ]
     parser_classes: Sequence[type[parsers.BaseParser]] = [parsers.JSONParser]
     filter_backends: Sequence[type[Any]] = [WhitelistFilter, WhitelistOrdering]
-    lookup_value_regex = r"[0-9]+"
+    # Any id-shaped segment reaches the view, so that a malformed id is a JSON 404, not Django's HTML one.
+    lookup_value_regex = r"[^/]+"
     query_filters: dict[str, QueryFilter] = {}
     ordering_fields: list[str] = []
 
@@ -298,9 +306,7 @@ class ScopedViewMixin:
         if not allowed:
             raise exceptions.PermissionDenied(message or _("Your position does not allow this action on this record."))
 
-    def validated(
-        self, serializer_class: type[serializers.Serializer], instance: Any = None, **kwargs: Any
-    ) -> dict[str, Any]:
+    def validated(self, serializer_class: type[serializers.Serializer], instance: Any = None, **kwargs: Any) -> dict[str, Any]:
         """The request body, validated; `instance` is the record being edited, for the validators."""
         request: Request = self.request  # type: ignore[attr-defined]
         context = {"request": request, "view": self}
@@ -346,7 +352,5 @@ class ScopedListField(serializers.ListField):
         found = {row.pk: row for row in self.visible(self.context["request"].user).filter(pk__in=ids)}
         missing = [pk for pk in ids if pk not in found]
         if missing:
-            raise serializers.ValidationError(
-                _('Invalid pk "%(pk)s" - object does not exist.') % {"pk": missing[0]}, code="does_not_exist"
-            )
+            raise serializers.ValidationError(_('Invalid pk "%(pk)s" - object does not exist.') % {"pk": missing[0]}, code="does_not_exist")
         return [found[pk] for pk in ids]

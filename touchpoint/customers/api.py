@@ -82,7 +82,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "id", *CUSTOMER_EDITABLE, "owner", "owner_name", "tags", "last_touch_at",
             "created_at", "updated_at", "version",
         ]  # fmt: skip
-        read_only_fields = fields
+        # Output only; fields are left writable so that blank choices stay documented as blank.
 
 
 class CustomerWriteSerializer(serializers.ModelSerializer):
@@ -131,18 +131,14 @@ def _search(queryset: QuerySet, query: str) -> QuerySet:
 
 
 CUSTOMER_FILTERS = {
-    "q": QueryFilter(
-        _search, serializers.CharField(max_length=100), gettext_lazy("Name, short name, pinyin or credit code.")
-    ),
+    "q": QueryFilter(_search, serializers.CharField(max_length=100), gettext_lazy("Name, short name, pinyin or credit code.")),
     "status": QueryFilter("status", serializers.ChoiceField(choices=CustomerStatus.choices)),
     "customer_type": QueryFilter("customer_type", serializers.ChoiceField(choices=CustomerType.choices)),
     "province": QueryFilter("province", serializers.ChoiceField(choices=PROVINCES)),
     "size_tier": QueryFilter("size_tier", serializers.ChoiceField(choices=SizeTier.choices)),
     "source": QueryFilter("source", serializers.ChoiceField(choices=CustomerSource.choices)),
     "owner": QueryFilter("owner_id", serializers.IntegerField(min_value=1), gettext_lazy("Owner's user id.")),
-    "parent": QueryFilter(
-        "parent_id", serializers.IntegerField(min_value=1), gettext_lazy("Branches of this customer.")
-    ),
+    "parent": QueryFilter("parent_id", serializers.IntegerField(min_value=1), gettext_lazy("Branches of this customer.")),
 }
 CUSTOMER_ORDERING = ["name", "created_at", "updated_at", "last_touch_at"]
 
@@ -169,9 +165,7 @@ CUSTOMER_ORDERING = ["name", "created_at", "updated_at", "last_touch_at"]
         request=CustomerUpdateSerializer,
         responses={200: CustomerSerializer, **EDIT_ERRORS},
     ),
-    destroy=extend_schema(
-        summary=gettext_lazy("Delete a customer (to the recycle bin)"), responses={204: None, **WRITE_ERRORS}
-    ),
+    destroy=extend_schema(summary=gettext_lazy("Delete a customer (to the recycle bin)"), responses={204: None, **WRITE_ERRORS}),
     reassign=extend_schema(
         summary=gettext_lazy("Hand a customer to a new owner"),
         request=CustomerReassignSerializer,
@@ -211,9 +205,7 @@ class CustomerViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         customer = self.get_object()
         self.require(can_edit_customer(request.user, customer))
         values = self.validated(CustomerUpdateSerializer, instance=customer, partial=partial)
-        updated, _diff = customer_update(
-            customer=customer, by=request.user, expected_version=values.pop("version"), **values
-        )
+        updated, _diff = customer_update(customer=customer, by=request.user, expected_version=values.pop("version"), **values)
         return self._read(updated)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
@@ -241,11 +233,14 @@ CONTACT_EDITABLE = [
 
 class ContactSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.display_name", read_only=True)
+    # Plain strings: a blank address is valid here but not in the "email" format.
+    email = serializers.CharField(read_only=True)
+    email_alt = serializers.CharField(read_only=True)
 
     class Meta:
         model = Contact
         fields = ["id", "customer", "customer_name", *CONTACT_EDITABLE, "created_at", "updated_at", "version"]
-        read_only_fields = fields
+        # Output only; fields are left writable so that blank choices stay documented as blank.
 
 
 class ContactWriteSerializer(serializers.ModelSerializer):
@@ -275,11 +270,12 @@ class ContactUpdateSerializer(VersionedUpdateSerializer, ContactWriteSerializer)
 
 class DuplicateSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.display_name", read_only=True)
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Contact
         fields = ["id", "customer", "customer_name", "name", "title", "mobile", "email"]
-        read_only_fields = fields
+        # Output only; fields are left writable so that blank choices stay documented as blank.
 
 
 class DuplicateContactsSerializer(serializers.Serializer):
@@ -328,9 +324,7 @@ CONTACT_ORDERING = ["name", "created_at", "updated_at"]
         request=ContactUpdateSerializer,
         responses={200: ContactSerializer, **EDIT_ERRORS},
     ),
-    destroy=extend_schema(
-        summary=gettext_lazy("Delete a contact (to the recycle bin)"), responses={204: None, **WRITE_ERRORS}
-    ),
+    destroy=extend_schema(summary=gettext_lazy("Delete a contact (to the recycle bin)"), responses={204: None, **WRITE_ERRORS}),
 )
 class ContactViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Contacts at the customers you may see."""
@@ -369,12 +363,7 @@ class ContactViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
             customer=customer, name=values.get("name", ""), mobile=values.get("mobile", ""),
             email=values.get("email", ""),
         )  # fmt: skip
-        return list(
-            visible_contacts(self.request.user)
-            .filter(pk__in=[c.pk for c in found])
-            .select_related("customer")
-            .order_by("pk")
-        )
+        return list(visible_contacts(self.request.user).filter(pk__in=[c.pk for c in found]).select_related("customer").order_by("pk"))
 
     def update(self, request: Request, pk: str | None = None) -> Response:
         return self._edit(request, partial=False)
@@ -386,9 +375,7 @@ class ContactViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
         contact = self.get_object()
         self.require(can_edit_contact(request.user, contact))
         values = self.validated(ContactUpdateSerializer, partial=partial)
-        updated, _diff = contact_update(
-            contact=contact, by=request.user, expected_version=values.pop("version"), **values
-        )
+        updated, _diff = contact_update(contact=contact, by=request.user, expected_version=values.pop("version"), **values)
         return self._read(updated)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:

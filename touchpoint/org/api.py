@@ -19,6 +19,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class UserSerializer(serializers.ModelSerializer):
     display_name = serializers.CharField(source="__str__", read_only=True)
     positions = serializers.SerializerMethodField()
+    email = serializers.CharField(read_only=True)  # may be blank, so not in the "email" format
 
     class Meta:
         model = User
@@ -31,9 +32,7 @@ class UserSerializer(serializers.ModelSerializer):
 USER_FILTERS = {
     "department": QueryFilter("department_id", serializers.IntegerField(min_value=1), _("Department id.")),
     "is_active": QueryFilter("is_active", serializers.BooleanField(), _("Active users only, or deactivated ones.")),
-    "position": QueryFilter(
-        "memberships__position", serializers.ChoiceField(choices=Position.choices), _("Holds this position.")
-    ),
+    "position": QueryFilter("memberships__position", serializers.ChoiceField(choices=Position.choices), _("Holds this position.")),
 }
 USER_ORDERING = ["username", "full_name", "date_joined"]
 

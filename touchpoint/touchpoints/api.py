@@ -61,7 +61,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "name", "content_type", "size", "created_at", "download_url"]
-        read_only_fields = fields
+        # Output only; fields are left writable so that blank choices stay documented as blank.
 
     def get_download_url(self, attachment: Attachment) -> str:
         return f"/attachments/{attachment.pk}/download/"
@@ -79,7 +79,7 @@ class TouchpointSerializer(serializers.ModelSerializer):
             "department", "logged_by", "logged_by_name", "contacts", "participants", "attachments",
             "created_at", "updated_at", "version",
         ]  # fmt: skip
-        read_only_fields = fields
+        # Output only; fields are left writable so that blank choices stay documented as blank.
 
 
 TOUCHPOINT_EDITABLE = ["channel", "direction", "occurred_at", "subject", "notes", "outcome"]
@@ -118,9 +118,7 @@ TOUCHPOINT_FILTERS = {
     "channel": QueryFilter("channel", serializers.ChoiceField(choices=Channel.choices)),
     "direction": QueryFilter("direction", serializers.ChoiceField(choices=Direction.choices)),
     "logged_by": QueryFilter("logged_by_id", serializers.IntegerField(min_value=1), gettext_lazy("User id.")),
-    "occurred_after": QueryFilter(
-        "occurred_at__gte", serializers.DateTimeField(), gettext_lazy("At or after this time.")
-    ),
+    "occurred_after": QueryFilter("occurred_at__gte", serializers.DateTimeField(), gettext_lazy("At or after this time.")),
     "occurred_before": QueryFilter("occurred_at__lt", serializers.DateTimeField(), gettext_lazy("Before this time.")),
 }
 TOUCHPOINT_ORDERING = ["occurred_at", "created_at"]
@@ -132,9 +130,7 @@ TOUCHPOINT_ORDERING = ["occurred_at", "created_at"]
         parameters=filter_parameters(TOUCHPOINT_FILTERS, TOUCHPOINT_ORDERING),
         responses={200: TouchpointSerializer(many=True), **LIST_ERRORS},
     ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("Get a touchpoint"), responses={200: TouchpointSerializer, **READ_ERRORS}
-    ),
+    retrieve=extend_schema(summary=gettext_lazy("Get a touchpoint"), responses={200: TouchpointSerializer, **READ_ERRORS}),
     create=extend_schema(
         summary=gettext_lazy("Log a touchpoint"),
         request=TouchpointCreateSerializer,
@@ -150,9 +146,7 @@ TOUCHPOINT_ORDERING = ["occurred_at", "created_at"]
         request=TouchpointUpdateSerializer,
         responses={200: TouchpointSerializer, **EDIT_ERRORS},
     ),
-    destroy=extend_schema(
-        summary=gettext_lazy("Delete a touchpoint (to the recycle bin)"), responses={204: None, **WRITE_ERRORS}
-    ),
+    destroy=extend_schema(summary=gettext_lazy("Delete a touchpoint (to the recycle bin)"), responses={204: None, **WRITE_ERRORS}),
 )
 class TouchpointViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Interactions with customers on every channel."""
@@ -194,9 +188,7 @@ class TouchpointViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveM
         touchpoint = self.get_object()
         self.require(can_edit_touchpoint(request.user, touchpoint))
         values = self.validated(TouchpointUpdateSerializer, partial=partial)
-        updated, _diff = touchpoint_update(
-            touchpoint=touchpoint, by=request.user, expected_version=values.pop("version"), **values
-        )
+        updated, _diff = touchpoint_update(touchpoint=touchpoint, by=request.user, expected_version=values.pop("version"), **values)
         return self._read(updated)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
@@ -221,7 +213,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "assignee", "assignee_name", "created_by", "status", "done_at", "done_by", "is_overdue",
             "created_at", "updated_at", "version",
         ]  # fmt: skip
-        read_only_fields = fields
+        # Output only; fields are left writable so that blank choices stay documented as blank.
 
 
 class FollowUpCreateSerializer(serializers.ModelSerializer):
@@ -294,9 +286,7 @@ FOLLOWUP_ORDERING = ["due_on", "created_at", "updated_at"]
         request=FollowUpUpdateSerializer,
         responses={200: FollowUpSerializer, **EDIT_ERRORS},
     ),
-    destroy=extend_schema(
-        summary=gettext_lazy("Delete a follow-up (to the recycle bin)"), responses={204: None, **WRITE_ERRORS}
-    ),
+    destroy=extend_schema(summary=gettext_lazy("Delete a follow-up (to the recycle bin)"), responses={204: None, **WRITE_ERRORS}),
     complete=extend_schema(
         summary=gettext_lazy("Mark a follow-up done"),
         request=FollowUpCompleteSerializer,
@@ -340,9 +330,7 @@ class FollowUpViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         followup = self.get_object()
         self.require(can_edit_followup(request.user, followup))
         values = self.validated(FollowUpUpdateSerializer, partial=partial)
-        updated, _diff = followup_update(
-            followup=followup, by=request.user, expected_version=values.pop("version"), **values
-        )
+        updated, _diff = followup_update(followup=followup, by=request.user, expected_version=values.pop("version"), **values)
         return self._read(updated)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
@@ -364,7 +352,5 @@ class FollowUpViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         followup = self.get_object()
         self.require(can_reassign_followup(request.user, followup))
         values = self.validated(FollowUpReassignSerializer)
-        moved = followup_reassign(
-            followup=followup, assignee=values["assignee"], by=request.user, reason=values["reason"]
-        )
+        moved = followup_reassign(followup=followup, assignee=values["assignee"], by=request.user, reason=values["reason"])
         return self._read(moved)
