@@ -2,9 +2,6 @@
 
 import os
 
-os.environ.setdefault("TOUCHPOINT_TESTING", "1")
-os.environ.setdefault("TASK_BACKEND", "immediate")
-os.environ.setdefault("EMAIL_URL", "console://")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 import pytest  # noqa: E402

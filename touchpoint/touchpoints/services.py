@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage, make_msgid
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -310,10 +310,9 @@ def followup_complete(*, followup: FollowUp, by: Any, outcome: str = "") -> Foll
     locked.status = FollowUpStatus.DONE
     locked.done_at = timezone.now()
     locked.done_by = by
-    locked.version = F("version") + 1
+    locked.version += 1
     locked._history_user = by  # type: ignore[attr-defined]
     locked.save(update_fields=["status", "done_at", "done_by", "version", "updated_at"])
-    locked.refresh_from_db()
     event_record(
         verb=FOLLOWUP_DONE, actor=by, customer_id=locked.customer_id, target=locked,
         payload={"subject": locked.subject, "outcome": (outcome or "")[:500],
@@ -336,10 +335,9 @@ def followup_reassign(*, followup: FollowUp, assignee: Any, by: Any, reason: str
     if previous.pk == assignee.pk:
         return locked
     locked.assignee = assignee
-    locked.version = F("version") + 1
+    locked.version += 1
     locked._history_user = by  # type: ignore[attr-defined]
     locked.save(update_fields=["assignee", "version", "updated_at"])
-    locked.refresh_from_db()
     event_record(
         verb=FOLLOWUP_REASSIGNED, actor=by, customer_id=locked.customer_id, target=locked,
         payload={"subject": locked.subject, "from": str(previous), "from_id": previous.pk,
