@@ -336,6 +336,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "touchpoint.customers.models.CustomerStatus",
+        "ContactStatusEnum": "touchpoint.customers.models.ContactStatus",
+        "FollowUpStatusEnum": "touchpoint.touchpoints.models.FollowUpStatus",
+    },
 }
 
 # --- Touchpoint ------------------------------------------------------------------
