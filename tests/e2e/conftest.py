@@ -1,8 +1,8 @@
 """Browser-test plumbing: one headless Debian Chromium per run, a fresh context per person.
 
 The live server runs in a thread of this process, so the tests need transactional database
-access; serialized rollback brings back the rows the migrations seed (departments, the policy
-table) after each test's flush.
+access; serialized rollback brings back the rows the migrations seed (the departments) after
+each test's flush.
 """
 
 import os
