@@ -52,6 +52,22 @@ class VersionedModelForm(StyledModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields or [] if name in self.cleaned_data}
 
 
+def limit_choices(form: forms.BaseForm, **querysets: Any) -> None:
+    """Narrow the choices of model choice fields to what the user may pick."""
+    for name, queryset in querysets.items():
+        field = form.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = queryset
+
+
+def keep_input_on_conflict(form: forms.BaseForm, current_version: int) -> None:
+    """After a refused stale edit, keep what the user typed but move the form to the current version,
+    so that saving again, having seen what changed, applies it."""
+    data = form.data.copy()  # type: ignore[attr-defined]
+    data["version"] = str(current_version)
+    form.data = data
+
+
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field when the form has it, else on top."""
     if hasattr(error, "error_dict"):

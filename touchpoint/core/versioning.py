@@ -5,8 +5,8 @@ refused with the list of what changed meanwhile, never silently written over.
 """
 
 from dataclasses import dataclass
-from itertools import pairwise
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from django.db import models
@@ -63,7 +63,7 @@ def field_changes(before: models.Model, after: models.Model, fields: list[str]) 
             continue
         old, new = display_value(before, name), display_value(after, name)
         if old != new:
-            label = str(after._meta.get_field(name).verbose_name)
+            label = str(getattr(after._meta.get_field(name), "verbose_name", name))
             result.append(FieldChange(field=name, label=label, old=old, new=new))
     return result
 
@@ -96,7 +96,7 @@ def edit_apply(
     """
     model = type(instance)
     manager = getattr(model, "all_objects", model._default_manager)
-    locked = manager.select_for_update().get(pk=instance.pk)
+    locked: Any = manager.select_for_update().get(pk=instance.pk)
     if locked.version != expected_version:
         raise StaleEdit(revisions_since(locked, expected_version), locked.version)
     before = manager.get(pk=instance.pk)
@@ -107,6 +107,6 @@ def edit_apply(
         locked.version += 1
         # Uniqueness is checked by the calling service, which knows which message to give.
         locked.full_clean(exclude=["deleted_by"], validate_unique=False, validate_constraints=False)
-        locked._history_user = by  # type: ignore[attr-defined]
+        locked._history_user = by
         locked.save()
     return locked, diff

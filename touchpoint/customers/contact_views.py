@@ -4,14 +4,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from touchpoint.core.exports import csv_response, xlsx_response
-from touchpoint.core.forms import apply_validation_error
+from touchpoint.core.forms import apply_validation_error, keep_input_on_conflict
 from touchpoint.core.history import record_history
 from touchpoint.core.search import is_searchable, search_filter
 from touchpoint.core.versioning import StaleEdit
@@ -19,29 +21,30 @@ from touchpoint.customers import access, selectors, services
 from touchpoint.customers.forms import ContactForm, MergeForm
 from touchpoint.customers.models import Contact, ContactStatus, DecisionRole
 from touchpoint.customers.views import customer_for
+from touchpoint.org.http import AuthedRequest
 
 
-def contact_for(request: HttpRequest, pk: int) -> Contact:
+def contact_for(request: AuthedRequest, pk: int) -> Contact:
     return get_object_or_404(access.visible_contacts(request.user).select_related("customer"), pk=pk)
 
 
-def _contact_rows(request: HttpRequest, base: object = None):  # type: ignore[no-untyped-def]
+def _contact_rows(request: AuthedRequest, base: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
     contacts = access.visible_contacts(request.user) if base is None else base
     q = request.GET.get("q", "").strip()[:100]
     if q:
-        contacts = search_filter(contacts, q) if is_searchable(q) else contacts.none()  # type: ignore[union-attr]
+        contacts = search_filter(contacts, q) if is_searchable(q) else contacts.none()
     status = request.GET.get("status", "")
     if status in ContactStatus.values:
-        contacts = contacts.filter(status=status)  # type: ignore[union-attr]
+        contacts = contacts.filter(status=status)
     role = request.GET.get("decision_role", "")
     if role in DecisionRole.values:
-        contacts = contacts.filter(decision_role=role)  # type: ignore[union-attr]
-    return contacts.select_related("customer").order_by("name", "id")  # type: ignore[union-attr]
+        contacts = contacts.filter(decision_role=role)
+    return contacts.select_related("customer").order_by("name", "id")
 
 
 @login_required
 @require_GET
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(_contact_rows(request), 25).get_page(request.GET.get("page"))
     context = {"page": page, "statuses": ContactStatus.choices, "roles": DecisionRole.choices,
                "may_export": access.may_export_customers(request.user) or access.exportable_contacts(request.user).exists()}  # fmt: skip
@@ -50,7 +53,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_export(request: HttpRequest) -> HttpResponse:
+def contact_export(request: AuthedRequest) -> HttpResponseBase:
     contacts = _contact_rows(request, access.exportable_contacts(request.user))
     header = [_("Name"), _("Customer"), _("Title"), _("Department"), _("Decision role"), _("Mobile"),
               _("Landline"), _("Email"), _("WeChat ID"), _("Status")]  # fmt: skip
@@ -65,7 +68,7 @@ def contact_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = contact_for(request, pk)
     context = {
         "contact": contact,
@@ -79,7 +82,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
+def contact_create(request: AuthedRequest, customer_pk: int) -> HttpResponse:
     customer = customer_for(request, customer_pk)
     if not access.can_create_contact(request.user, customer):
         raise PermissionDenied
@@ -108,7 +111,7 @@ def contact_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = contact_for(request, pk)
     if not access.can_edit_contact(request.user, contact):
         raise PermissionDenied
@@ -120,8 +123,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                     expected_version=form.cleaned_data["version"], **form.changed_values())  # fmt: skip
         except StaleEdit as conflict:
             stale = conflict
-            form.data = form.data.copy()
-            form.data["version"] = str(conflict.current_version)
+            keep_input_on_conflict(form, conflict.current_version)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -134,7 +136,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = contact_for(request, pk)
     if not access.can_delete_contact(request.user, contact):
         raise PermissionDenied
@@ -145,7 +147,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_restore(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(access.deleted_contacts(request.user), pk=pk)
     services.contact_restore(contact=contact, by=request.user)
     messages.success(request, _("Contact %(name)s restored.") % {"name": contact.name})
@@ -154,7 +156,7 @@ def contact_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_merge(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = contact_for(request, pk)
     if not access.can_edit_contact(request.user, contact):
         raise PermissionDenied
@@ -173,7 +175,7 @@ def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contact_history(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_history(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = contact_for(request, pk)
     context = {"record": contact, "rows": record_history(contact),
                "back_url": reverse("customers:contact_detail", args=[contact.pk])}  # fmt: skip
@@ -182,7 +184,7 @@ def contact_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     """The global search box: a dropdown while typing (htmx), a results page otherwise."""
     text = request.GET.get("q", "").strip()[:100]
     results = selectors.search_everything(user=request.user, text=text)

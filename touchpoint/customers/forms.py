@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from touchpoint.core.forms import StyledForm, VersionedModelForm
+from touchpoint.core.forms import StyledForm, VersionedModelForm, limit_choices
 from touchpoint.customers.models import (
     PROVINCES,
     AccountRole,
@@ -32,8 +32,8 @@ class CustomerForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             self.fields["version"].required = False
-        self.fields["parent"].queryset = parents if parents is not None else Customer.objects.none()
-        self.fields["tags"].queryset = Tag.objects.all()
+        limit_choices(self, parent=parents if parents is not None else Customer.objects.none())
+        limit_choices(self, tags=Tag.objects.all())
         self.fields["credit_code"].widget.attrs["maxlength"] = 18
 
 
@@ -76,7 +76,7 @@ class CustomerFilterForm(StyledForm):
 
     def __init__(self, *args: Any, owners: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners if owners is not None else User.objects.none()
+        limit_choices(self, owner=owners if owners is not None else User.objects.none())
 
 
 class ReassignForm(StyledForm):
@@ -85,7 +85,7 @@ class ReassignForm(StyledForm):
 
     def __init__(self, *args: Any, owners: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners if owners is not None else User.objects.none()
+        limit_choices(self, owner=owners if owners is not None else User.objects.none())
 
 
 class AccountMemberForm(StyledForm):
@@ -94,7 +94,7 @@ class AccountMemberForm(StyledForm):
 
     def __init__(self, *args: Any, users: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = users if users is not None else User.objects.none()
+        limit_choices(self, user=users if users is not None else User.objects.none())
 
 
 class SavedFilterForm(StyledForm):
@@ -106,4 +106,4 @@ class MergeForm(StyledForm):
 
     def __init__(self, *args: Any, candidates: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["duplicate"].queryset = candidates if candidates is not None else Contact.objects.none()
+        limit_choices(self, duplicate=candidates if candidates is not None else Contact.objects.none())

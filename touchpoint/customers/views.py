@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from touchpoint.core.exports import csv_response, xlsx_response
 from touchpoint.core.extensions import customer_counters, customer_panels
-from touchpoint.core.forms import apply_validation_error
+from touchpoint.core.forms import apply_validation_error, keep_input_on_conflict
 from touchpoint.core.history import record_history
 from touchpoint.core.models import Channel, EventKind
 from touchpoint.core.versioning import StaleEdit
@@ -32,18 +33,19 @@ from touchpoint.customers.forms import (
 )
 from touchpoint.customers.models import AccountMember, Customer, SavedFilter
 from touchpoint.org.access import visible_departments, visible_users
+from touchpoint.org.http import AuthedRequest
 from touchpoint.org.models import User
 from touchpoint.org.policy import allows
 
 PAGE_SIZE = 25
 
 
-def customer_for(request: HttpRequest, pk: int) -> Customer:
+def customer_for(request: AuthedRequest, pk: int) -> Customer:
     """The customer with this id if the user may see it; 404 otherwise, whether or not it exists."""
     return get_object_or_404(access.visible_customers(request.user).select_related("owner", "parent"), pk=pk)
 
 
-def _active_users(request: HttpRequest) -> Any:
+def _active_users(request: AuthedRequest) -> Any:
     return visible_users(request.user).filter(is_active=True).order_by("username")
 
 
@@ -59,7 +61,7 @@ def _query_from(form: CustomerFilterForm) -> selectors.CustomerQuery:
 
 @login_required
 @require_GET
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: AuthedRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET or None, owners=_active_users(request))
     if request.GET and not form.is_valid():
         return render(request, "customers/customer_list.html", {"form": form, "page": None}, status=400)
@@ -82,7 +84,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_filter_create(request: HttpRequest) -> HttpResponse:
+def saved_filter_create(request: AuthedRequest) -> HttpResponse:
     form = SavedFilterForm(request.POST)
     query = request.POST.get("query", "")[:1000]
     if form.is_valid():
@@ -97,14 +99,14 @@ def saved_filter_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_filter_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     SavedFilter.objects.filter(user=request.user, pk=pk).delete()
     return redirect("customers:list")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: AuthedRequest) -> HttpResponse:
     if not access.can_create_customer(request.user):
         raise PermissionDenied
     form = CustomerForm(request.POST or None, parents=access.visible_customers(request.user))
@@ -123,7 +125,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_for(request, pk)
     if not access.can_edit_customer(request.user, customer):
         raise PermissionDenied
@@ -138,8 +140,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                      expected_version=form.cleaned_data["version"], tags=tags, **values)  # fmt: skip
         except StaleEdit as conflict:
             stale = conflict
-            form.data = form.data.copy()
-            form.data["version"] = str(conflict.current_version)
+            keep_input_on_conflict(form, conflict.current_version)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -151,7 +152,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_for(request, pk)
     user = request.user
     include_touchpoints = _may_see_touchpoints(user, customer)
@@ -182,7 +183,7 @@ def _may_see_touchpoints(user: Any, customer: Customer) -> bool:
     return allows(user, customer, entity="touchpoint", action="view", owner_path="owner", own=access._own_customer)
 
 
-def _timeline_filter_choices(request: HttpRequest) -> dict[str, Any]:
+def _timeline_filter_choices(request: AuthedRequest) -> dict[str, Any]:
     return {
         "channels": Channel.choices,
         "departments": list(visible_departments(request.user)),
@@ -203,7 +204,7 @@ def _timeline_context(customer: Customer, events: list, filters: dict[str, Any])
 
 @login_required
 @require_GET
-def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_for(request, pk)
     filters = {k: request.GET.get(k, "")[:32] for k in ("channel", "department", "kind")}
     before = None
@@ -224,7 +225,7 @@ def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_for(request, pk)
     if not access.can_delete_customer(request.user, customer):
         raise PermissionDenied
@@ -239,7 +240,7 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def customer_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_restore(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(access.deleted_customers(request.user), pk=pk)
     try:
         services.customer_restore(customer=customer, by=request.user)
@@ -251,7 +252,7 @@ def customer_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_history(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_for(request, pk)
     context = {"record": customer, "rows": record_history(customer),
                "back_url": reverse("customers:detail", args=[customer.pk])}  # fmt: skip
@@ -260,7 +261,7 @@ def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def customer_reassign(request: HttpRequest) -> HttpResponse:
+def customer_reassign(request: AuthedRequest) -> HttpResponse:
     """Bulk owner reassignment from the list; each move is a logged handoff."""
     form = ReassignForm(request.POST, owners=_active_users(request))
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
@@ -285,7 +286,7 @@ def customer_reassign(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_team(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_team(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_for(request, pk)
     if not access.can_edit_customer(request.user, customer):
         raise PermissionDenied
@@ -309,7 +310,7 @@ def customer_team(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: AuthedRequest) -> HttpResponseBase:
     if not access.may_export_customers(request.user):
         raise PermissionDenied
     form = CustomerFilterForm(request.GET or None, owners=_active_users(request))

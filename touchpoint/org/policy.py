@@ -94,7 +94,7 @@ def grant(user: Any, entity: str, action: str) -> Grant:
     if user.is_superuser:
         return Grant(S.ALL, frozenset())
     table = effective_table()
-    best = S.NONE
+    best: int = S.NONE
     departments: set[int] = set()
     for position, department_id in _memberships(user):
         scope = table.get((position, entity, action), S.NONE)

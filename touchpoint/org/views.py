@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,12 +16,13 @@ from touchpoint.core.models import Notification
 from touchpoint.org import policy
 from touchpoint.org.access import can_edit_department, can_edit_policy, can_view_policy, visible_departments
 from touchpoint.org.forms import DepartmentForm, ProfileForm
+from touchpoint.org.http import AuthedRequest
 from touchpoint.org.models import Position, Scope
 from touchpoint.org.services import department_save, policy_set_scope
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     positions = request.user.positions  # type: ignore[union-attr]
     panels = workspace_panels.render_context(request, positions)
     return render(request, "org/home.html", {"panels": panels, "positions": positions})
@@ -29,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -41,7 +42,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_reset(request: HttpRequest) -> HttpResponse:
+def token_reset(request: AuthedRequest) -> HttpResponse:
     with transaction.atomic():
         Token.objects.filter(user=request.user).delete()
         if request.POST.get("action") != "revoke":
@@ -50,7 +51,7 @@ def token_reset(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthedRequest) -> HttpResponse:
     inbox = Notification.objects.filter(recipient=request.user).order_by("-created_at")[:100]
     if request.method == "POST":
         Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
@@ -60,7 +61,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def policy_table(request: HttpRequest) -> HttpResponse:
+def policy_table(request: AuthedRequest) -> HttpResponse:
     if not can_view_policy(request.user):
         raise PermissionDenied
     table = policy.effective_table()
@@ -83,33 +84,33 @@ def policy_table(request: HttpRequest) -> HttpResponse:
                                                "editable": can_edit_policy(request.user)})  # fmt: skip
 
 
-def _apply_policy_post(request: HttpRequest, table: dict) -> int:
+def _apply_policy_post(request: AuthedRequest, table: dict) -> int:
     valid_scopes = {str(value) for value in Scope.values}
     changed = 0
     with transaction.atomic():
         for key, value in request.POST.items():
             parts = key.split(":")
-            if len(parts) != 3 or value not in valid_scopes:
+            if len(parts) != 3 or str(value) not in valid_scopes:
                 continue
             position, entity, action = parts
             if position not in Position.values or entity not in policy.ENTITIES:
                 continue
             if action not in policy.ENTITIES[entity].actions:
                 continue
-            changed += policy_set_scope(position=position, entity=entity, action=action, scope=int(value),
+            changed += policy_set_scope(position=position, entity=entity, action=action, scope=int(str(value)),
                                         by=request.user)  # fmt: skip
     return changed
 
 
 @login_required
-def departments(request: HttpRequest) -> HttpResponse:
+def departments(request: AuthedRequest) -> HttpResponse:
     rows = visible_departments(request.user)
     return render(request, "org/departments.html", {"departments": rows, "editable": can_edit_department(request.user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def department_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def department_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     if not can_edit_department(request.user):
         raise PermissionDenied
     department = get_object_or_404(visible_departments(request.user), pk=pk) if pk else None

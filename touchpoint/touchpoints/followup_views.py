@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,12 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from touchpoint.core.forms import apply_validation_error
+from touchpoint.core.forms import apply_validation_error, keep_input_on_conflict
 from touchpoint.core.history import record_history
 from touchpoint.core.versioning import StaleEdit
 from touchpoint.customers.access import visible_contacts
 from touchpoint.customers.views import customer_for
 from touchpoint.org.access import visible_users
+from touchpoint.org.http import AuthedRequest
 from touchpoint.touchpoints import access, services
 from touchpoint.touchpoints.forms import CompleteFollowUpForm, FollowUpCreateForm, FollowUpForm, ReassignFollowUpForm
 from touchpoint.touchpoints.models import FollowUp, FollowUpStatus
@@ -25,19 +26,19 @@ from touchpoint.touchpoints.models import FollowUp, FollowUpStatus
 VIEWS = ("due", "overdue", "upcoming", "done", "all")
 
 
-def followup_for(request: HttpRequest, pk: int) -> FollowUp:
+def followup_for(request: AuthedRequest, pk: int) -> FollowUp:
     return get_object_or_404(
         access.visible_followups(request.user).select_related("customer", "assignee", "contact", "created_by"), pk=pk
     )
 
 
-def _colleagues(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _colleagues(request: AuthedRequest):  # type: ignore[no-untyped-def]
     return visible_users(request.user).filter(is_active=True).order_by("username")
 
 
 @login_required
 @require_GET
-def followup_list(request: HttpRequest) -> HttpResponse:
+def followup_list(request: AuthedRequest) -> HttpResponse:
     show = request.GET.get("show", "due")
     show = show if show in VIEWS else "due"
     whose = "team" if request.GET.get("whose") == "team" else "mine"
@@ -60,7 +61,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     followup = followup_for(request, pk)
     context = {
         "followup": followup,
@@ -75,7 +76,7 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def followup_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
+def followup_create(request: AuthedRequest, customer_pk: int) -> HttpResponse:
     customer = customer_for(request, customer_pk)
     if not access.can_create_followup(request.user, customer):
         raise PermissionDenied
@@ -99,7 +100,7 @@ def followup_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     followup = followup_for(request, pk)
     if not access.can_edit_followup(request.user, followup):
         raise PermissionDenied
@@ -112,8 +113,7 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                      expected_version=form.cleaned_data["version"], **form.changed_values())  # fmt: skip
         except StaleEdit as conflict:
             stale = conflict
-            form.data = form.data.copy()
-            form.data["version"] = str(conflict.current_version)
+            keep_input_on_conflict(form, conflict.current_version)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -127,7 +127,7 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_complete(request: AuthedRequest, pk: int) -> HttpResponse:
     followup = followup_for(request, pk)
     if not access.can_edit_followup(request.user, followup):
         raise PermissionDenied
@@ -149,7 +149,7 @@ def followup_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_reassign(request: AuthedRequest, pk: int) -> HttpResponse:
     followup = followup_for(request, pk)
     if not access.can_reassign_followup(request.user, followup):
         raise PermissionDenied
@@ -169,7 +169,7 @@ def followup_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     followup = followup_for(request, pk)
     if not access.can_delete_followup(request.user, followup):
         raise PermissionDenied
@@ -180,7 +180,7 @@ def followup_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_restore(request: AuthedRequest, pk: int) -> HttpResponse:
     followup = get_object_or_404(access.deleted_followups(request.user), pk=pk)
     services.followup_restore(followup=followup, by=request.user)
     messages.success(request, _("Follow-up restored."))
@@ -188,7 +188,7 @@ def followup_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def followup_history(request: HttpRequest, pk: int) -> HttpResponse:
+def followup_history(request: AuthedRequest, pk: int) -> HttpResponse:
     followup = followup_for(request, pk)
     context = {"record": followup, "rows": record_history(followup),
                "back_url": reverse("touchpoints:followup_detail", args=[followup.pk])}  # fmt: skip

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from touchpoint.core.forms import StyledForm, VersionedModelForm
+from touchpoint.core.forms import StyledForm, VersionedModelForm, limit_choices
 from touchpoint.core.models import Channel
 from touchpoint.customers.models import Contact
 from touchpoint.org.models import Department, User
@@ -37,17 +37,17 @@ class TouchpointForm(StyledForm):
     participants = forms.ModelMultipleChoiceField(label=_("Colleagues who took part"), queryset=User.objects.none(),
                                                   required=False)  # fmt: skip
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
-    files = MultipleFileField(label=_("Attachments"), required=False,
+    files = MultipleFileField(label=_("Attachments"), required=False,  # type: ignore[assignment]  # a field, not BaseForm.files
                               help_text=_("Scanned fax or letter, documents, images; checked for type and size."))  # fmt: skip
     followup_due_on = forms.DateField(label=_("Follow up on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     followup_assignee = forms.ModelChoiceField(label=_("Follow-up by"), queryset=User.objects.none(), required=False)
 
     def __init__(self, *args: Any, contacts: Any, users: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contacts"].queryset = contacts
-        self.fields["participants"].queryset = users
-        self.fields["followup_assignee"].queryset = users
-        self.fields["department"].queryset = departments
+        limit_choices(self, contacts=contacts)
+        limit_choices(self, participants=users)
+        limit_choices(self, followup_assignee=users)
+        limit_choices(self, department=departments)
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
 
@@ -78,7 +78,7 @@ class EmailForm(StyledForm):
 
     def __init__(self, *args: Any, contacts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = contacts
+        limit_choices(self, contact=contacts)
 
 
 class FollowUpForm(VersionedModelForm):
@@ -89,7 +89,7 @@ class FollowUpForm(VersionedModelForm):
 
     def __init__(self, *args: Any, contacts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = contacts
+        limit_choices(self, contact=contacts)
         if not self.instance.pk:
             self.fields["version"].required = False
 
@@ -102,7 +102,7 @@ class FollowUpCreateForm(FollowUpForm):
 
     def __init__(self, *args: Any, users: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = users
+        limit_choices(self, assignee=users)
 
 
 class ReassignFollowUpForm(StyledForm):
@@ -111,7 +111,7 @@ class ReassignFollowUpForm(StyledForm):
 
     def __init__(self, *args: Any, users: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = users
+        limit_choices(self, assignee=users)
 
 
 class CompleteFollowUpForm(StyledForm):

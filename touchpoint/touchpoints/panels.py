@@ -28,7 +28,7 @@ HEADLINES = frozenset({"executive", "admin"})
 
 def my_followups(request: HttpRequest) -> dict[str, Any] | None:
     today = timezone.localdate()
-    due = visible_followups(request.user).filter(assignee=request.user, status=FollowUpStatus.OPEN, due_on__lte=today)
+    due = visible_followups(request.user).filter(assignee_id=request.user.pk, status=FollowUpStatus.OPEN, due_on__lte=today)
     rows = list(due.select_related("customer").order_by("due_on", "id")[:15])
     return {"followups": rows, "today": today, "next": request.get_full_path()}
 

@@ -3,36 +3,37 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from touchpoint.core.forms import apply_validation_error
+from touchpoint.core.forms import apply_validation_error, keep_input_on_conflict
 from touchpoint.core.history import record_history
 from touchpoint.core.versioning import StaleEdit
 from touchpoint.customers.access import visible_contacts
 from touchpoint.customers.views import customer_for
 from touchpoint.org.access import visible_departments, visible_users
+from touchpoint.org.http import AuthedRequest
 from touchpoint.touchpoints import access, services
 from touchpoint.touchpoints.forms import AttachmentForm, EmailForm, TouchpointEditForm, TouchpointForm
 from touchpoint.touchpoints.models import Touchpoint
 
 
-def touchpoint_for(request: HttpRequest, pk: int) -> Touchpoint:
+def touchpoint_for(request: AuthedRequest, pk: int) -> Touchpoint:
     return get_object_or_404(
         access.visible_touchpoints(request.user).select_related("customer", "logged_by", "department"), pk=pk
     )
 
 
-def _colleagues(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _colleagues(request: AuthedRequest):  # type: ignore[no-untyped-def]
     return visible_users(request.user).filter(is_active=True).order_by("username")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def touchpoint_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
+def touchpoint_create(request: AuthedRequest, customer_pk: int) -> HttpResponse:
     customer = customer_for(request, customer_pk)
     if not access.can_create_touchpoint(request.user, customer):
         raise PermissionDenied
@@ -60,7 +61,7 @@ def touchpoint_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
 
 
 @login_required
-def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def touchpoint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     touchpoint = touchpoint_for(request, pk)
     context = {
         "touchpoint": touchpoint,
@@ -78,7 +79,7 @@ def touchpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def touchpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def touchpoint_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     touchpoint = touchpoint_for(request, pk)
     if not access.can_edit_touchpoint(request.user, touchpoint):
         raise PermissionDenied
@@ -90,8 +91,7 @@ def touchpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                        expected_version=form.cleaned_data["version"], **form.changed_values())  # fmt: skip
         except StaleEdit as conflict:
             stale = conflict
-            form.data = form.data.copy()
-            form.data["version"] = str(conflict.current_version)
+            keep_input_on_conflict(form, conflict.current_version)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -104,7 +104,7 @@ def touchpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def touchpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def touchpoint_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     touchpoint = touchpoint_for(request, pk)
     if not access.can_delete_touchpoint(request.user, touchpoint):
         raise PermissionDenied
@@ -115,7 +115,7 @@ def touchpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def touchpoint_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def touchpoint_restore(request: AuthedRequest, pk: int) -> HttpResponse:
     touchpoint = get_object_or_404(access.deleted_touchpoints(request.user), pk=pk)
     services.touchpoint_restore(touchpoint=touchpoint, by=request.user)
     messages.success(request, _("Touchpoint restored."))
@@ -123,7 +123,7 @@ def touchpoint_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def touchpoint_history(request: HttpRequest, pk: int) -> HttpResponse:
+def touchpoint_history(request: AuthedRequest, pk: int) -> HttpResponse:
     touchpoint = touchpoint_for(request, pk)
     context = {"record": touchpoint, "rows": record_history(touchpoint),
                "back_url": reverse("touchpoints:detail", args=[touchpoint.pk])}  # fmt: skip
@@ -132,7 +132,7 @@ def touchpoint_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     touchpoint = touchpoint_for(request, pk)
     if not access.can_add_attachment(request.user, touchpoint):
         raise PermissionDenied
@@ -150,7 +150,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(access.visible_attachments(request.user), pk=pk)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
                             content_type=attachment.content_type)  # fmt: skip
@@ -161,7 +161,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(access.visible_attachments(request.user), pk=pk)
     if not access.can_delete_attachment(request.user, attachment):
         raise PermissionDenied
@@ -172,7 +172,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def email_compose(request: HttpRequest, customer_pk: int) -> HttpResponse:
+def email_compose(request: AuthedRequest, customer_pk: int) -> HttpResponse:
     customer = customer_for(request, customer_pk)
     if not access.can_create_touchpoint(request.user, customer):
         raise PermissionDenied

@@ -11,7 +11,7 @@ class Sink:
     def __init__(self) -> None:
         self.messages: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - the aiosmtpd hook name
+    async def handle_DATA(self, server, session, envelope):  # the aiosmtpd hook name
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
         return "250 OK"
 
