@@ -274,7 +274,6 @@ def test_patch_without_version_is_a_400(personas, api_as):
     assert customer_snapshot(personas.customer_a) == before
 
 
-@pytest.mark.xfail(reason="core.versioning.revisions_since() diffs last_touch_at, which Customer's history leaves out", strict=False)
 def test_stale_version_is_a_409_listing_the_revisions(personas, api_as):
     customer_update(customer=personas.customer_a, by=personas.sales_manager, expected_version=1, city="上海")
     before = customer_snapshot(personas.customer_a)

@@ -279,13 +279,6 @@ FOLLOWUP_OWNERS = [
     ("admin", 200),
 ]
 
-# followup_complete/followup_reassign save `version = F("version") + 1`, which simple_history cannot
-# copy into the history row (a ValueError); until the service is fixed those successful cases fail.
-VERSION_F_BUG = pytest.mark.xfail(reason="services save version as an F() expression into history", strict=False)
-FOLLOWUP_TRANSITIONS = [
-    pytest.param(position, status, marks=[VERSION_F_BUG] if status == 200 else []) for position, status in FOLLOWUP_OWNERS
-]
-
 
 @pytest.mark.parametrize(("position", "status"), FOLLOWUP_OWNERS)
 def test_followup_edit_follows_each_positions_policy(personas, api_as, followup_a, position, status):
@@ -297,7 +290,7 @@ def test_followup_edit_follows_each_positions_policy(personas, api_as, followup_
         assert snapshot(FollowUp, followup_a) == before
 
 
-@pytest.mark.parametrize(("position", "status"), FOLLOWUP_TRANSITIONS)
+@pytest.mark.parametrize(("position", "status"), FOLLOWUP_OWNERS)
 def test_followup_complete_follows_each_positions_policy(personas, api_as, followup_a, position, status):
     url = f"/api/v1/followups/{followup_a.pk}/complete/"
     response = api_as(personas.by_position()[position]).post(url, {"outcome": "已发送"}, format="json")
@@ -306,7 +299,6 @@ def test_followup_complete_follows_each_positions_policy(personas, api_as, follo
     assert followup_a.status == (FollowUpStatus.DONE if status == 200 else FollowUpStatus.OPEN)
 
 
-@VERSION_F_BUG
 def test_completing_a_closed_followup_is_a_400(personas, api_as, followup_a):
     client = api_as(personas.sales_rep)
     url = f"/api/v1/followups/{followup_a.pk}/complete/"
@@ -314,7 +306,7 @@ def test_completing_a_closed_followup_is_a_400(personas, api_as, followup_a):
     assert client.post(url, {}, format="json").status_code == 400
 
 
-@pytest.mark.parametrize(("position", "status"), FOLLOWUP_TRANSITIONS)
+@pytest.mark.parametrize(("position", "status"), FOLLOWUP_OWNERS)
 def test_followup_reassign_follows_each_positions_policy(personas, api_as, followup_a, position, status):
     url = f"/api/v1/followups/{followup_a.pk}/reassign/"
     body = {"assignee": personas.sales_manager.pk, "reason": "出差"}
@@ -345,7 +337,6 @@ def test_followup_delete_follows_each_positions_policy(personas, api_as, followu
         assert snapshot(FollowUp, followup_a) == before
 
 
-@pytest.mark.xfail(reason="core.versioning.revisions_since() diffs reminded_at, which FollowUp's history leaves out", strict=False)
 def test_followup_stale_version_is_a_409(personas, api_as, followup_a):
     url = f"/api/v1/followups/{followup_a.pk}/"
     client = api_as(personas.sales_rep)
