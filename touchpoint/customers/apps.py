@@ -8,4 +8,4 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from touchpoint.customers import access, navigation, panels  # noqa: F401
+        from touchpoint.customers import access, demo, navigation, panels  # noqa: F401

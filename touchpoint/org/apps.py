@@ -8,4 +8,4 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from touchpoint.org import access, navigation  # noqa: F401
+        from touchpoint.org import access, demo, navigation  # noqa: F401

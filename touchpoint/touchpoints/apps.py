@@ -8,4 +8,4 @@ class TouchpointsConfig(AppConfig):
     verbose_name = _("Touchpoints")
 
     def ready(self) -> None:
-        from touchpoint.touchpoints import access, navigation, panels  # noqa: F401
+        from touchpoint.touchpoints import access, demo, navigation, panels  # noqa: F401
