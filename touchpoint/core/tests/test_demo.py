@@ -65,7 +65,7 @@ def test_same_seed_gives_the_same_firm_names_and_another_seed_other_names():
     assert len(set(first)) == len(first)
 
 
-def test_demo_refuses_a_database_with_users_of_its_own(personas):
+def test_demo_refuses_a_database_with_records_of_its_own(personas):
     with pytest.raises(CommandError):
         run_demo()
 
@@ -92,3 +92,4 @@ def test_tiny_bulk_scale_loads_rows_events_and_a_searchable_index():
     later = customer_create(by=target.owner, owner=target.owner, name="后建证券有限公司",
                             customer_type=CustomerType.SECURITIES)  # fmt: skip
     assert later.pk > bulk.order_by("-id").values_list("id", flat=True)[0]
+

@@ -10,7 +10,6 @@ import random
 import time
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from touchpoint.core.extensions import demo_steps
@@ -45,9 +44,11 @@ class Command(BaseCommand):
         scale = parse_scale(options["scale"])
         seed = options["seed"]
         first_run = not Event.objects.filter(verb=DEMO_LOADED).exists()
-        if first_run and get_user_model().objects.exists() and not options["force"]:
+        # Events record every change made through the services: their presence without a demo
+        # run means real work happened here, and demo firms should not be mixed into it by accident.
+        if first_run and Event.objects.exists() and not options["force"]:
             raise CommandError(
-                "This database already has users and no demo was loaded into it. "
+                "This database already holds records of its own and no demo was loaded into it. "
                 "Use --force to add the demo data anyway."
             )
         for step in sorted(demo_steps.values(), key=lambda s: (s.order, s.key)):
