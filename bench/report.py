@@ -1,0 +1,110 @@
+"""The benchmark report: markdown tables with the targets beside the measured values."""
+
+import os
+import platform
+import subprocess
+from argparse import Namespace
+from datetime import datetime
+from typing import Any
+
+from bench.scenarios import READS_PER_SECOND, WORKER_RSS_MB, Scenario
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("✅" if ok else "❌")
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}" if value < 10 else f"{value:.0f}"
+
+
+def render(
+    *,
+    args: Namespace,
+    facts: dict[str, Any],
+    scenarios: list[Scenario],
+    probes: list[dict[str, Any]],
+    loads: list[dict[str, Any]],
+    memory: list[dict[str, Any]],
+    build_seconds: float | None,
+    demo_output: str,
+    total_seconds: float,
+) -> str:
+    probe_by_key = {p["key"]: p for p in probes}
+    load_by_key = {r["key"]: r for r in loads}
+    vendor = "PostgreSQL" if args.database_url else "SQLite"
+    lines = [
+        f"# Touchpoint benchmark — {vendor}, scale {args.scale}",
+        "",
+        f"- {datetime.now():%Y-%m-%d %H:%M}, commit {_git_commit()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        f"- dataset: {facts['customers']:,} customers; bulk sizes {facts['sizes_loaded']}; "
+        f"customer {facts['customer_id']} has {facts['customer_touchpoints']:,} touchpoints",
+        "- scale build: " + (f"{build_seconds:.0f} s" if build_seconds is not None else "reused (already built)"),
+        f"- server: gunicorn, {args.workers} gthread workers × {args.threads} threads, DEBUG=0; "
+        f"client: {args.concurrency} concurrent HTTP clients in another process, "
+        f"{args.requests} requests per scenario, signed in as `{args.user}`",
+        "",
+        "| scenario | status | p50 ms | p95 ms | target p95 | max ms | req/s | queries/req | main SQL ms "
+        "| all SQL ms | p50 ÷ main SQL | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    notes = []
+    for scenario in scenarios:
+        probe = probe_by_key.get(scenario.key, {})
+        load = load_by_key.get(scenario.key)
+        statuses = ", ".join(f"{code}×{n}" for code, n in sorted((load or {}).get("statuses", {}).items()))
+        ok_status = bool(load) and all(code.startswith(("2", "3")) for code in load["statuses"])
+        sql_ms = probe.get("main_sql_ms")
+        ratio = f"{load['p50_ms'] / sql_ms:.0f}×" if load and sql_ms and sql_ms >= 0.01 else "–"
+        target = scenario.p95_target_ms
+        verdict: bool | None = None
+        if load and target is not None:
+            verdict = ok_status and load["p95_ms"] <= target
+        if not ok_status:
+            notes.append(f"- `{scenario.method} {scenario.path}` answered {statuses or 'nothing'}"
+                         f" (in-process probe: {probe.get('status', '?')}); its timings are not meaningful.")  # fmt: skip
+        lines.append(
+            f"| {scenario.title} | {statuses} | {_ms(load and load['p50_ms'])} | {_ms(load and load['p95_ms'])} "
+            f"| {'≤ ' + format(target, '.0f') if target else '–'} | {_ms(load and load['max_ms'])} "
+            f"| {(load or {}).get('per_second', 0):.0f} | {probe.get('queries', '–')} | {_ms(sql_ms)} "
+            f"| {_ms(probe.get('all_selects_ms'))} | {ratio} "
+            f"| {_verdict(verdict)} |"
+        )
+    reads = [load_by_key[s.key] for s in scenarios if s.is_read and s.p95_target_ms and s.key in load_by_key]
+    if reads:
+        best = max(r["per_second"] for r in reads)
+        worst = min(r["per_second"] for r in reads)
+        lines += [
+            "",
+            f"Read throughput: {worst:.0f}–{best:.0f} requests/s across the read scenarios "
+            f"(target ≥ {READS_PER_SECOND:.0f}/s with {args.workers} workers): "
+            f"{_verdict(worst >= READS_PER_SECOND)} slowest, {_verdict(best >= READS_PER_SECOND)} fastest.",
+        ]
+    lines += ["", "| gunicorn worker | RSS MB | peak RSS MB | target | verdict |", "|---|---:|---:|---:|---|"]
+    for worker in memory:
+        lines.append(
+            f"| pid {worker['pid']} | {worker['rss_mb']:.0f} | {worker['peak_mb']:.0f} | ≤ {WORKER_RSS_MB:.0f} "
+            f"| {_verdict(worker['peak_mb'] <= WORKER_RSS_MB)} |"
+        )
+    lines += ["", "Main SQL per scenario (the slowest SELECT of one request, re-run with a raw cursor):", ""]
+    for scenario in scenarios:
+        sql = probe_by_key.get(scenario.key, {}).get("main_sql", "")
+        if sql:
+            lines.append(f"- {scenario.key}: `{sql[:400]}{'…' if len(sql) > 400 else ''}`")
+    bulk_lines = [line for line in demo_output.splitlines() if line.startswith("bulk")]
+    if bulk_lines and build_seconds is not None:
+        lines += ["", "Scale build:", "", *[f"- {line}" for line in bulk_lines]]
+    if notes:
+        lines += ["", "Notes:", "", *notes]
+    lines += ["", f"Benchmark wall time {total_seconds:.0f} s.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""The benchmark scenarios and their targets (docs: DESIGN.md, rule 8 and `make bench`)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+READ_P95_MS = 50.0
+WRITE_P95_MS = 100.0
+READS_PER_SECOND = 300.0
+WORKER_RSS_MB = 150.0
+
+
+@dataclass
+class Scenario:
+    key: str
+    title: str
+    method: str
+    path: str
+    # p95 target in milliseconds; None means no latency target (the login page is a baseline).
+    p95_target_ms: float | None
+    is_read: bool = True
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "title": self.title, "method": self.method, "path": self.path,
+            "p95_target_ms": self.p95_target_ms, "is_read": self.is_read, "body": self.body,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Scenario":
+        return cls(**data)
+
+
+def build_scenarios(*, customer_id: int, two_chars: str, initials: str, phone_fragment: str) -> list[Scenario]:
+    """The scenario list, filled with ids and search terms taken from the loaded dataset."""
+    return [
+        Scenario("login_page", "login page", "GET", "/accounts/login/", None),
+        Scenario("list_p1", "customer list, active by name, page 1", "GET",
+                 "/customers/?status=active&sort=name&page=1", READ_P95_MS),
+        Scenario("list_p500", "customer list, active by name, page 500", "GET",
+                 "/customers/?status=active&sort=name&page=500", READ_P95_MS),
+        Scenario("search_cjk", f"search, 2 Chinese characters ({two_chars})", "GET", f"/search/?q={two_chars}",
+                 READ_P95_MS),
+        Scenario("search_initials", f"search, pinyin initials ({initials})", "GET", f"/search/?q={initials}",
+                 READ_P95_MS),
+        Scenario("search_phone", f"search, phone fragment ({phone_fragment})", "GET",
+                 f"/search/?q={phone_fragment}", READ_P95_MS),
+        Scenario("customer_360", "customer 360, 5,000 touchpoints", "GET", f"/customers/{customer_id}/", READ_P95_MS),
+        Scenario("contact_create", "create a contact (API)", "POST", "/api/v1/contacts/", WRITE_P95_MS,
+                 is_read=False, body={"customer": customer_id, "name": "基准联系人", "title": "测试工程师"}),
+    ]  # fmt: skip
+
+
+def contact_body(template: dict[str, Any], serial: int) -> dict[str, Any]:
+    """A fresh contact for each create, so duplicate checks do not turn the benchmark into a no-op."""
+    return {**template, "name": f"{template['name']}{serial}", "mobile": f"199{serial % 10**8:08d}",
+            "email": f"bench{serial}@bench.example"}  # fmt: skip
