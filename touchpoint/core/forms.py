@@ -1,9 +1,11 @@
 """Form plumbing shared by every app: Bootstrap styling and the version field for stale edits."""
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.forms.renderers import TemplatesSetting
 
 
@@ -48,6 +50,36 @@ class VersionedModelForm(StyledModelForm):
         if self.instance.pk and "version" not in self.initial:
             self.initial["version"] = self.instance.version
 
+    def rebase(self, *, current: Any) -> None:
+        """After a refused stale edit, move the form onto the record as it is now.
+
+        The user's own edits stay; every field the user left as loaded takes its current value, so
+        that saving again applies this user's edits without undoing what someone else changed.
+        """
+        loaded_version = self.cleaned_data.get("version")
+        loaded = current.history.filter(version=loaded_version).order_by("-history_date", "-history_id").first()
+        data = self.data.copy()  # type: ignore[attr-defined]
+        data["version"] = str(current.version)
+        for name in self._meta.fields or []:
+            model_field = current._meta.get_field(name)
+            if loaded is None or name not in self.cleaned_data or model_field.many_to_many:
+                continue
+            mine = getattr(self.cleaned_data[name], "pk", self.cleaned_data[name])
+            was, now = getattr(loaded, model_field.attname), getattr(current, model_field.attname)
+            if mine != was or now == was:
+                continue
+            widget = self.fields[name].widget
+            if isinstance(widget, forms.CheckboxInput):
+                if now:
+                    data[name] = "on"
+                else:
+                    data.pop(name, None)
+                continue
+            if isinstance(now, datetime):
+                now = timezone.localtime(now)
+            data[name] = "" if now is None else widget.format_value(now) or ""
+        self.data = data
+
     def changed_values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields or [] if name in self.cleaned_data}
 
@@ -58,14 +90,6 @@ def limit_choices(form: forms.BaseForm, **querysets: Any) -> None:
         field = form.fields[name]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = queryset
-
-
-def keep_input_on_conflict(form: forms.BaseForm, current_version: int) -> None:
-    """After a refused stale edit, keep what the user typed but move the form to the current version,
-    so that saving again, having seen what changed, applies it."""
-    data = form.data.copy()  # type: ignore[attr-defined]
-    data["version"] = str(current_version)
-    form.data = data
 
 
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:

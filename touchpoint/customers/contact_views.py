@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from touchpoint.core.exports import csv_response, xlsx_response
-from touchpoint.core.forms import apply_validation_error, keep_input_on_conflict
+from touchpoint.core.forms import apply_validation_error
 from touchpoint.core.history import record_history
 from touchpoint.core.search import is_searchable, search_filter
 from touchpoint.core.versioning import StaleEdit
@@ -123,7 +123,7 @@ def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                                     expected_version=form.cleaned_data["version"], **form.changed_values())  # fmt: skip
         except StaleEdit as conflict:
             stale = conflict
-            keep_input_on_conflict(form, conflict.current_version)
+            form.rebase(current=Contact.objects.get(pk=contact.pk))
         except ValidationError as error:
             apply_validation_error(form, error)
         else:

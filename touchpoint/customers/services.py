@@ -191,8 +191,8 @@ def customer_reassign(*, customer: Customer, owner: Any, by: Any, reason: str) -
         verb=CUSTOMER_REASSIGNED, actor=by, customer_id=locked.pk, target=locked,
         payload={
             "from": str(previous), "from_id": previous.pk,
-            "from_department": str(previous.department or ""),
-            "to": str(owner), "to_id": owner.pk, "to_department": str(owner.department or ""),
+            "from_department": previous.department.name if previous.department else "",
+            "to": str(owner), "to_id": owner.pk, "to_department": owner.department.name if owner.department else "",
             "reason": reason[:500],
         },
     )  # fmt: skip

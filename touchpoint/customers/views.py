@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from touchpoint.core.exports import csv_response, xlsx_response
 from touchpoint.core.extensions import customer_counters, customer_panels
-from touchpoint.core.forms import apply_validation_error, keep_input_on_conflict
+from touchpoint.core.forms import apply_validation_error
 from touchpoint.core.history import record_history
 from touchpoint.core.models import Channel, EventKind
 from touchpoint.core.versioning import StaleEdit
@@ -140,7 +140,7 @@ def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                                      expected_version=form.cleaned_data["version"], tags=tags, **values)  # fmt: skip
         except StaleEdit as conflict:
             stale = conflict
-            keep_input_on_conflict(form, conflict.current_version)
+            form.rebase(current=Customer.objects.get(pk=customer.pk))
         except ValidationError as error:
             apply_validation_error(form, error)
         else:

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from touchpoint.core.forms import apply_validation_error, keep_input_on_conflict
+from touchpoint.core.forms import apply_validation_error
 from touchpoint.core.history import record_history
 from touchpoint.core.versioning import StaleEdit
 from touchpoint.customers.access import visible_contacts
@@ -113,7 +113,7 @@ def followup_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                                      expected_version=form.cleaned_data["version"], **form.changed_values())  # fmt: skip
         except StaleEdit as conflict:
             stale = conflict
-            keep_input_on_conflict(form, conflict.current_version)
+            form.rebase(current=FollowUp.objects.get(pk=followup.pk))
         except ValidationError as error:
             apply_validation_error(form, error)
         else:

@@ -341,8 +341,8 @@ def followup_reassign(*, followup: FollowUp, assignee: Any, by: Any, reason: str
     event_record(
         verb=FOLLOWUP_REASSIGNED, actor=by, customer_id=locked.customer_id, target=locked,
         payload={"subject": locked.subject, "from": str(previous), "from_id": previous.pk,
-                 "from_department": str(previous.department or ""), "to": str(assignee), "to_id": assignee.pk,
-                 "to_department": str(assignee.department or ""), "reason": reason[:500]},
+                 "from_department": previous.department.name if previous.department else "", "to": str(assignee), "to_id": assignee.pk,
+                 "to_department": assignee.department.name if assignee.department else "", "reason": reason[:500]},
     )  # fmt: skip
     _notify(assignee, f"followup:{locked.pk}:assigned:{assignee.pk}",
             _("%(user)s handed you a follow-up: %(subject)s") % {"user": by, "subject": locked.subject},

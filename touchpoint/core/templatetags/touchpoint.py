@@ -1,6 +1,8 @@
 from typing import Any
 
 from django import template
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import NoReverseMatch, reverse
 
 from touchpoint.core.events import event_label
@@ -46,3 +48,13 @@ def event_headline(event: Event) -> str:
         if payload.get(key):
             return str(payload[key])
     return ""
+
+
+@register.simple_tag
+def field_label(event: Event, change: dict[str, Any]) -> str:
+    """A changed field's name in the reader's language (the payload keeps the writer's as a fallback)."""
+    try:
+        model = apps.get_model(event.target_type)
+        return str(model._meta.get_field(change.get("field", "")).verbose_name)  # type: ignore[union-attr]
+    except (LookupError, ValueError, FieldDoesNotExist, AttributeError):
+        return str(change.get("label", ""))

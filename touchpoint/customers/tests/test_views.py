@@ -340,3 +340,23 @@ def test_malformed_utf8_in_the_query_string_is_not_a_500(client, personas):
     client.force_login(personas.sales_rep)
     response = client.get("/customers/?q=%FF%FE%80")
     assert response.status_code in (200, 400)
+
+
+@pytest.mark.django_db
+def test_saving_again_after_a_conflict_keeps_the_other_persons_change(client, personas):
+    url = reverse("customers:edit", args=[personas.customer_a.pk])
+    client.force_login(personas.sales_manager)
+    client.post(url, customer_form(name=personas.customer_a.name, city="苏州", version=1))
+    client.force_login(personas.sales_rep)
+    conflict = client.post(url, customer_form(name=personas.customer_a.name, city="南京", notes="重点客户", version=1))
+    assert conflict.status_code == 409
+    form = conflict.context["form"]
+    assert form["city"].value() == "苏州"
+    assert form["notes"].value() == "重点客户"
+    assert form["version"].value() == "2"
+    resubmit = {name: form[name].value() for name in ("name", "short_name", "credit_code", "customer_type", "status",
+                                                       "province", "city", "size_tier", "source", "notes", "version")}
+    resubmit = {k: ("" if v is None else v) for k, v in resubmit.items()}
+    assert client.post(url, resubmit).status_code == 302
+    personas.customer_a.refresh_from_db()
+    assert (personas.customer_a.city, personas.customer_a.notes, personas.customer_a.version) == ("苏州", "重点客户", 3)
