@@ -17,7 +17,7 @@ from touchpoint.org import policy
 from touchpoint.org.access import can_edit_department, can_edit_policy, can_view_policy, visible_departments
 from touchpoint.org.forms import DepartmentForm, ProfileForm
 from touchpoint.org.http import AuthedRequest
-from touchpoint.org.models import Position, Scope
+from touchpoint.org.models import Action, Position, Scope
 from touchpoint.org.services import department_save, policy_set_scope
 
 
@@ -59,6 +59,10 @@ def notifications(request: AuthedRequest) -> HttpResponse:
     return render(request, "org/notifications.html", {"inbox": inbox})
 
 
+# Who may manage users, departments and the table itself comes last: it is edited least.
+ORG_ENTITIES = {"user", "department", "policy"}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_table(request: AuthedRequest) -> HttpResponse:
@@ -74,11 +78,11 @@ def policy_table(request: AuthedRequest) -> HttpResponse:
     entities = [
         {"entity": entity, "rows": [
             {"position": position, "cells": [
-                {"action": action, "name": f"{position}:{entity.key}:{action}",
+                {"action": action, "label": Action(action).label, "name": f"{position}:{entity.key}:{action}",
                  "scope": table.get((position, entity.key, action), Scope.NONE)}
                 for action in entity.actions]}
             for position in Position]}
-        for entity in policy.ENTITIES.values()
+        for entity in sorted(policy.ENTITIES.values(), key=lambda e: e.key in ORG_ENTITIES)
     ]  # fmt: skip
     return render(request, "org/policy.html", {"entities": entities, "scopes": Scope.choices,
                                                "editable": can_edit_policy(request.user)})  # fmt: skip

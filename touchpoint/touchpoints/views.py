@@ -40,7 +40,9 @@ def touchpoint_create(request: AuthedRequest, customer_pk: int) -> HttpResponse:
     contacts = visible_contacts(request.user).filter(customer=customer).order_by("name")
     form = TouchpointForm(request.POST or None, request.FILES or None, contacts=contacts,
                           users=_colleagues(request), departments=visible_departments(request.user),
-                          initial={"channel": request.GET.get("channel", "phone"), "direction": "in"})  # fmt: skip
+                          initial={"channel": request.GET.get("channel", "phone"), "direction": "in",
+                                   "department": request.user.department_id,
+                                   "followup_assignee": request.user.pk})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
