@@ -86,6 +86,8 @@ def nav_register(item: NavItem) -> None:
 # Called as hook(keep=contact, duplicate=contact, by=user) -> dict of counts when two contacts merge,
 # so that apps owning rows that point at contacts move them over.
 contact_merge_hooks: dict[str, Callable[..., dict[str, int]]] = {}
+# The same when two customers merge: hook(keep=customer, duplicate=customer, by=user) -> counts.
+customer_merge_hooks: dict[str, Callable[..., dict[str, int]]] = {}
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.forms.renderers import TemplatesSetting
+from django.utils import timezone
 
 
 class Renderer(TemplatesSetting):

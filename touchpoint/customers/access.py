@@ -74,7 +74,8 @@ def exportable_customers(user: Any) -> QuerySet[Customer]:
 
 def deleted_customers(user: Any) -> QuerySet[Customer]:
     """The recycle bin: deleted customers the user may restore (the delete policy)."""
-    return _customers(user, "delete", Customer.all_objects.filter(deleted_at__isnull=False))
+    merged_away = Customer.all_objects.filter(deleted_at__isnull=False, merged_into__isnull=False)
+    return _customers(user, "delete", Customer.all_objects.filter(deleted_at__isnull=False).exclude(pk__in=merged_away))
 
 
 def _allows_customer(user: Any, customer: Customer, action: str) -> bool:

@@ -107,3 +107,12 @@ class MergeForm(StyledForm):
     def __init__(self, *args: Any, candidates: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, duplicate=candidates if candidates is not None else Contact.objects.none())
+
+
+class CustomerMergeForm(StyledForm):
+    duplicate = forms.ModelChoiceField(label=_("Customer to merge into this one"), queryset=Customer.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=500, help_text=_("A merger, an acquisition, or the same company entered twice."))
+
+    def __init__(self, *args: Any, candidates: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, duplicate=candidates if candidates is not None else Customer.objects.none())

@@ -89,6 +89,11 @@ class Customer(TimeStamped, SoftDeletable, Versioned):
     source = models.CharField(_("source"), max_length=16, choices=CustomerSource.choices, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    # Set when this customer was merged into another; its history then shows on that one's timeline.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, editable=False, on_delete=models.PROTECT,
+        related_name="merged_from",
+    )  # fmt: skip
     # Stamped by every touchpoint so "no contact for N days" is one indexed range scan.
     last_touch_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)

@@ -65,7 +65,9 @@ def customer_timeline(
     before: tuple[str, int] | None = None, include_touchpoints: bool = True,
 ) -> list[Event]:  # fmt: skip
     """One page of the customer's timeline, newest first, continuing below the `before` cursor."""
-    events = Event.objects.filter(customer_id=customer.pk).select_related("actor", "department")
+    # A merged customer's history belongs to the one it was merged into.
+    customer_ids = [customer.pk, *Customer.all_objects.filter(merged_into=customer).values_list("pk", flat=True)]
+    events = Event.objects.filter(customer_id__in=customer_ids).select_related("actor", "department")
     if not include_touchpoints:
         events = events.exclude(kind="touchpoint")
     if channel:

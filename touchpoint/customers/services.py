@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
-from touchpoint.core.extensions import contact_merge_hooks
+from touchpoint.core.extensions import contact_merge_hooks, customer_merge_hooks
 from touchpoint.core.identifiers import normalise_credit_code, normalise_phone
 from touchpoint.core.models import EventKind
 from touchpoint.core.search import index_tokens
@@ -35,6 +35,7 @@ PARENT_CHANGED = event_type(
     "customer.parent_changed", kind=EventKind.STRUCTURE, label=gettext_lazy("Parent company changed")
 )
 TEAM_CHANGED = event_type("customer.team_changed", kind=EventKind.STRUCTURE, label=gettext_lazy("Account team changed"))
+CUSTOMER_MERGED = event_type("customer.merged", kind=EventKind.STRUCTURE, label=gettext_lazy("Customers merged"))
 CONTACT_CREATED = event_type("contact.created", kind=EventKind.STRUCTURE, label=gettext_lazy("New contact"))
 CONTACT_UPDATED = event_type("contact.updated", kind=EventKind.CHANGE, label=gettext_lazy("Contact updated"))
 CONTACT_LEFT = event_type("contact.left", kind=EventKind.STRUCTURE, label=gettext_lazy("Contact left the company"))
@@ -378,4 +379,56 @@ def contact_merge(*, keep: Contact, duplicate: Contact, by: Any) -> Contact:
         payload={"kept": keep.name, "merged": duplicate.name, "merged_id": duplicate.pk,
                  "moved": moved, "filled": filled},
     )  # fmt: skip
+    return keep
+
+
+@transaction.atomic
+def customer_merge(*, keep: Customer, duplicate: Customer, by: Any, reason: str) -> Customer:
+    """Fold `duplicate` into `keep` (a merger, or the same company entered twice).
+
+    Contacts, branches, the account team and every record other apps keep about the customer move
+    over; the duplicate goes to the recycle bin marked as merged, and its timeline shows on `keep`.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why these customers are merged.")})
+    if keep.pk == duplicate.pk:
+        raise ValidationError({"duplicate": _("A customer cannot be merged into itself.")})
+    node: Customer | None = keep
+    while node is not None:
+        if node.pk == duplicate.pk:
+            raise ValidationError({"duplicate": _("A customer cannot be merged into one of its own branches.")})
+        node = node.parent
+    locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]).order_by("pk")}
+    if len(locked) != 2:
+        raise ValidationError({"duplicate": _("This customer no longer exists.")})
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    moved = {
+        "contacts": Contact.all_objects.filter(customer=duplicate).update(customer=keep),
+        "branches": Customer.all_objects.filter(parent=duplicate).update(parent=keep),
+    }
+    present = set(AccountMember.objects.filter(customer=keep).values_list("user_id", flat=True))
+    for member in AccountMember.objects.filter(customer=duplicate).exclude(user_id__in=present):
+        AccountMember.objects.create(customer=keep, user_id=member.user_id, role=member.role)
+    for hook in customer_merge_hooks.values():
+        moved.update(hook(keep=keep, duplicate=duplicate, by=by))
+    if not keep.credit_code and duplicate.credit_code:
+        code, duplicate.credit_code = duplicate.credit_code, ""
+        Customer.all_objects.filter(pk=duplicate.pk).update(credit_code="")
+        keep.credit_code = code
+    if keep.last_touch_at is None or (duplicate.last_touch_at and duplicate.last_touch_at > keep.last_touch_at):
+        keep.last_touch_at = duplicate.last_touch_at
+    keep.version += 1
+    keep._history_user = by  # type: ignore[attr-defined]
+    keep.save()
+    duplicate.merged_into = keep
+    duplicate.deleted_at = timezone.now()
+    duplicate.deleted_by = by
+    duplicate.version += 1
+    duplicate._history_user = by  # type: ignore[attr-defined]
+    duplicate.save()
+    payload = {"kept": keep.name, "merged": duplicate.name, "merged_id": duplicate.pk, "reason": reason[:500],
+               "moved": moved}  # fmt: skip
+    event_record(verb=CUSTOMER_MERGED, actor=by, customer_id=keep.pk, target=keep, payload=payload)
+    event_record(verb=CUSTOMER_MERGED, actor=by, customer_id=duplicate.pk, target=duplicate, payload=payload)
     return keep

@@ -13,6 +13,7 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="edit"),
     path("customers/<int:pk>/team/", views.customer_team, name="team"),
+    path("customers/<int:pk>/merge/", views.customer_merge, name="merge"),
     path("customers/<int:pk>/timeline/", views.customer_timeline, name="timeline"),
     path("customers/<int:pk>/history/", views.customer_history, name="history"),
     path("customers/<int:pk>/delete/", views.customer_delete, name="delete"),

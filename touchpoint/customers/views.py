@@ -28,6 +28,7 @@ from touchpoint.customers.forms import (
     AccountMemberForm,
     CustomerFilterForm,
     CustomerForm,
+    CustomerMergeForm,
     ReassignForm,
     SavedFilterForm,
 )
@@ -330,3 +331,29 @@ def customer_export(request: AuthedRequest) -> HttpResponseBase:
         return xlsx_response("customers", header, rows)
     return csv_response("customers", header, rows)
 
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_merge(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Fold another customer into this one; needs edit here and delete on the one that goes."""
+    customer = customer_for(request, pk)
+    if not access.can_edit_customer(request.user, customer):
+        raise PermissionDenied
+    candidates = access.visible_customers(request.user).exclude(pk=customer.pk).order_by("name")
+    form = CustomerMergeForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        duplicate = form.cleaned_data["duplicate"]
+        if not access.can_delete_customer(request.user, duplicate):
+            raise PermissionDenied
+        try:
+            services.customer_merge(keep=customer, duplicate=duplicate, by=request.user,
+                                    reason=form.cleaned_data["reason"])  # fmt: skip
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("%(merged)s merged into %(kept)s.") % {"merged": duplicate.name,
+                                                                              "kept": customer.name})  # fmt: skip
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_merge.html", {"customer": customer, "form": form},
+                  status=400 if form.errors else 200)  # fmt: skip

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
-from touchpoint.core.extensions import contact_merge_hooks
+from touchpoint.core.extensions import contact_merge_hooks, customer_merge_hooks
 from touchpoint.core.models import EventKind, Notification
 from touchpoint.core.uploads import check_upload
 from touchpoint.core.versioning import FieldChange, edit_apply
@@ -400,3 +400,14 @@ def _merge_contact_rows(*, keep: Contact, duplicate: Contact, by: Any) -> dict[s
 
 
 contact_merge_hooks["touchpoints"] = _merge_contact_rows
+
+
+def _merge_customer_rows(*, keep: Customer, duplicate: Customer, by: Any) -> dict[str, int]:
+    return {
+        "touchpoints": Touchpoint.all_objects.filter(customer=duplicate).update(customer=keep),
+        "followups": FollowUp.all_objects.filter(customer=duplicate).update(customer=keep),
+        "attachments": Attachment.all_objects.filter(customer=duplicate).update(customer=keep),
+    }
+
+
+customer_merge_hooks["touchpoints"] = _merge_customer_rows

@@ -196,3 +196,46 @@ def test_merging_contacts_keeps_every_touchpoint(personas):
     assert keep.wechat_id == "zw_wechat"
     assert not Contact.objects.filter(pk=twin.pk).exists()
     assert Event.objects.filter(verb="contact.merged").get().payload["moved"]["touchpoints"] == 2
+
+
+@pytest.mark.django_db
+def test_merging_customers_moves_everything_and_keeps_the_history_visible(personas):
+    from touchpoint.customers.selectors import customer_timeline
+    from touchpoint.customers.services import customer_merge
+    from touchpoint.touchpoints.models import Touchpoint
+
+    call = touchpoint_log(by=personas.other_rep, customer=personas.customer_b, channel="phone", direction="in",
+                          subject="并购后系统整合")  # fmt: skip
+    branch = customer_create(by=personas.other_rep, owner=personas.other_rep, name="中信建投北京营业部",
+                             customer_type="branch", parent=personas.customer_b)  # fmt: skip
+    keep = customer_merge(keep=personas.customer_a, duplicate=personas.customer_b, by=personas.admin, reason="两家公司合并")
+    assert Touchpoint.objects.get(pk=call.pk).customer == keep
+    assert Contact.objects.get(pk=personas.contact_b.pk).customer == keep
+    assert Customer.objects.get(pk=branch.pk).parent == keep
+    assert AccountMember.objects.filter(customer=keep, user=personas.other_rep).exists()
+    gone = Customer.all_objects.get(pk=personas.customer_b.pk)
+    assert gone.merged_into == keep
+    assert gone.is_deleted
+    subjects = [e.payload.get("subject") for e in customer_timeline(customer=keep)]
+    assert "并购后系统整合" in subjects
+    assert Event.objects.filter(verb="customer.merged", customer_id=keep.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_customer_cannot_be_merged_into_its_own_branch(personas):
+    from touchpoint.customers.services import customer_merge
+
+    branch = customer_create(by=personas.sales_rep, owner=personas.sales_rep, name="分公司", customer_type="branch",
+                             parent=personas.customer_a)  # fmt: skip
+    with pytest.raises(ValidationError):
+        customer_merge(keep=branch, duplicate=personas.customer_a, by=personas.admin, reason="误操作")
+    assert Customer.objects.filter(pk=personas.customer_a.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_merged_customer_is_not_offered_for_restore(personas):
+    from touchpoint.customers.access import deleted_customers
+    from touchpoint.customers.services import customer_merge
+
+    customer_merge(keep=personas.customer_a, duplicate=personas.customer_b, by=personas.admin, reason="重复录入")
+    assert not deleted_customers(personas.admin).exists()

@@ -155,7 +155,7 @@ def test_customer_360_query_count_does_not_grow_with_history(client, personas, d
     client.force_login(personas.sales_rep)
     url = reverse("customers:detail", args=[personas.customer_a.pk])
     client.get(url)
-    with django_assert_num_queries(17) as first:
+    with django_assert_num_queries(18) as first:
         client.get(url)
     for index in range(40):
         touchpoint_log(by=personas.sales_rep, customer=personas.customer_a, channel="phone", direction="in",
@@ -195,7 +195,7 @@ def test_timeline_query_count_is_pinned(client, personas, django_assert_num_quer
     client.force_login(personas.sales_rep)
     url = reverse("customers:timeline", args=[personas.customer_a.pk])
     client.get(url)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(url, HTTP_HX_REQUEST="true")
 
 
@@ -360,3 +360,16 @@ def test_saving_again_after_a_conflict_keeps_the_other_persons_change(client, pe
     assert client.post(url, resubmit).status_code == 302
     personas.customer_a.refresh_from_db()
     assert (personas.customer_a.city, personas.customer_a.notes, personas.customer_a.version) == ("苏州", "重点客户", 3)
+
+
+@pytest.mark.django_db
+def test_merging_from_the_page_needs_delete_rights_on_the_duplicate(client, personas):
+    client.force_login(personas.sales_manager)
+    url = reverse("customers:merge", args=[personas.customer_a.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"duplicate": personas.customer_b.pk, "reason": "合并"})
+    assert response.status_code == 403
+    assert Customer.objects.filter(pk=personas.customer_b.pk).exists()
+    client.force_login(personas.admin)
+    assert client.post(url, {"duplicate": personas.customer_b.pk, "reason": "合并"}).status_code == 302
+    assert not Customer.objects.filter(pk=personas.customer_b.pk).exists()
