@@ -1,0 +1,1 @@
+"""Scale data, benchmark scenarios and the report: `python -m bench` (see bench/__main__.py)."""

@@ -105,7 +105,7 @@ def wait_until_up(base_url: str, server: subprocess.Popen, timeout: float = 60) 
 
 
 def worker_memory(master_pid: int) -> list[dict[str, Any]]:
-    """VmRSS and VmHWM (peak) of each child of the gunicorn master, from /proc."""
+    """VmRSS, VmHWM (peak) and PSS (shared pages split) of each child of the gunicorn master, from /proc."""
     workers = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -119,10 +119,16 @@ def worker_memory(master_pid: int) -> list[dict[str, Any]]:
         if parent != master_pid:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        try:
+            rollup = (entry / "smaps_rollup").read_text()
+            pss = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")) / 1024
+        except (OSError, StopIteration):
+            pss = None
         workers.append({
             "pid": int(entry.name),
             "rss_mb": int(fields["VmRSS"].split()[0]) / 1024,
             "peak_mb": int(fields["VmHWM"].split()[0]) / 1024,
+            "pss_mb": pss,
         })  # fmt: skip
     return sorted(workers, key=lambda w: w["pid"])
 

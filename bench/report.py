@@ -46,7 +46,8 @@ def render(
         f"# Touchpoint benchmark — {vendor}, scale {args.scale}",
         "",
         f"- {datetime.now():%Y-%m-%d %H:%M}, commit {_git_commit()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        "at the end (other processes on the machine share the CPUs)",
         f"- dataset: {facts['customers']:,} customers; bulk sizes {facts['sizes_loaded']}; "
         f"customer {facts['customer_id']} has {facts['customer_touchpoints']:,} touchpoints",
         "- scale build: " + (f"{build_seconds:.0f} s" if build_seconds is not None else "reused (already built)"),
@@ -54,16 +55,18 @@ def render(
         f"client: {args.concurrency} concurrent HTTP clients in another process, "
         f"{args.requests} requests per scenario, signed in as `{args.user}`",
         "",
-        "| scenario | status | p50 ms | p95 ms | target p95 | max ms | req/s | queries/req | main SQL ms "
-        "| all SQL ms | p50 ÷ main SQL | verdict |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| scenario | status | p50 ms | p95 ms | target p95 | max ms | req/s | queries/req | one request in-process ms "
+        "| main SQL ms | all SQL ms | p50 ÷ main SQL | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     notes = []
     for scenario in scenarios:
         probe = probe_by_key.get(scenario.key, {})
         load = load_by_key.get(scenario.key)
         statuses = ", ".join(f"{code}×{n}" for code, n in sorted((load or {}).get("statuses", {}).items()))
-        ok_status = bool(load) and all(code.startswith(("2", "3")) for code in load["statuses"])
+        failed = sum(n for code, n in (load or {}).get("statuses", {}).items() if not code.startswith(("2", "3")))
+        # A stray conflict (two creates racing on the duplicate check) is noted, not fatal.
+        ok_status = bool(load) and failed <= 0.01 * load["requests"]
         sql_ms = probe.get("main_sql_ms")
         ratio = f"{load['p50_ms'] / sql_ms:.0f}×" if load and sql_ms and sql_ms >= 0.01 else "–"
         target = scenario.p95_target_ms
@@ -73,10 +76,12 @@ def render(
         if not ok_status:
             notes.append(f"- `{scenario.method} {scenario.path}` answered {statuses or 'nothing'}"
                          f" (in-process probe: {probe.get('status', '?')}); its timings are not meaningful.")  # fmt: skip
+        elif failed:
+            notes.append(f"- `{scenario.method} {scenario.path}` answered {statuses}.")
         lines.append(
             f"| {scenario.title} | {statuses} | {_ms(load and load['p50_ms'])} | {_ms(load and load['p95_ms'])} "
             f"| {'≤ ' + format(target, '.0f') if target else '–'} | {_ms(load and load['max_ms'])} "
-            f"| {(load or {}).get('per_second', 0):.0f} | {probe.get('queries', '–')} | {_ms(sql_ms)} "
+            f"| {(load or {}).get('per_second', 0):.0f} | {probe.get('queries', '–')} | {_ms(probe.get('in_process_ms'))} | {_ms(sql_ms)} "
             f"| {_ms(probe.get('all_selects_ms'))} | {ratio} "
             f"| {_verdict(verdict)} |"
         )
@@ -90,17 +95,21 @@ def render(
             f"(target ≥ {READS_PER_SECOND:.0f}/s with {args.workers} workers): "
             f"{_verdict(worst >= READS_PER_SECOND)} slowest, {_verdict(best >= READS_PER_SECOND)} fastest.",
         ]
-    lines += ["", "| gunicorn worker | RSS MB | peak RSS MB | target | verdict |", "|---|---:|---:|---:|---|"]
+    lines += ["", "| gunicorn worker | RSS MB | peak RSS MB | PSS MB | target RSS | verdict |",
+              "|---|---:|---:|---:|---:|---|"]  # fmt: skip
     for worker in memory:
+        pss = "–" if worker.get("pss_mb") is None else f"{worker['pss_mb']:.0f}"
         lines.append(
-            f"| pid {worker['pid']} | {worker['rss_mb']:.0f} | {worker['peak_mb']:.0f} | ≤ {WORKER_RSS_MB:.0f} "
+            f"| pid {worker['pid']} | {worker['rss_mb']:.0f} | {worker['peak_mb']:.0f} | {pss} | ≤ {WORKER_RSS_MB:.0f} "
             f"| {_verdict(worker['peak_mb'] <= WORKER_RSS_MB)} |"
         )
     lines += ["", "Main SQL per scenario (the slowest SELECT of one request, re-run with a raw cursor):", ""]
     for scenario in scenarios:
         sql = probe_by_key.get(scenario.key, {}).get("main_sql", "")
         if sql:
-            lines.append(f"- {scenario.key}: `{sql[:400]}{'…' if len(sql) > 400 else ''}`")
+            # The select list is long and dull; the FROM/WHERE/ORDER at the end is what explains the time.
+            shown = sql if len(sql) <= 500 else f"{sql[:120]} … {sql[-380:]}"
+            lines.append(f"- {scenario.key}: `{shown}`")
     bulk_lines = [line for line in demo_output.splitlines() if line.startswith("bulk")]
     if bulk_lines and build_seconds is not None:
         lines += ["", "Scale build:", "", *[f"- {line}" for line in bulk_lines]]
