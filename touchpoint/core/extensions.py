@@ -86,6 +86,9 @@ def nav_register(item: NavItem) -> None:
 # Called as hook(keep=contact, duplicate=contact, by=user) -> dict of counts when two contacts merge,
 # so that apps owning rows that point at contacts move them over.
 contact_merge_hooks: dict[str, Callable[..., dict[str, int]]] = {}
+# Apps that own records shown on the customer timeline hide the events of records a reader may not
+# see: hide(user, customer_ids) returns a filter of Event rows to leave out, or None to hide nothing.
+timeline_filters: dict[str, Callable[[Any, list[int]], Any]] = {}
 # The same when two customers merge: hook(keep=customer, duplicate=customer, by=user) -> counts.
 customer_merge_hooks: dict[str, Callable[..., dict[str, int]]] = {}
 

@@ -112,6 +112,10 @@ def may_assign_customers(user: Any) -> bool:
     return may(user, "customer", "assign")
 
 
+def may_export_contacts(user: Any) -> bool:
+    return may(user, "contact", "export")
+
+
 def _contacts(user: Any, action: str, queryset: QuerySet | None = None) -> QuerySet[Contact]:
     base = Contact.objects.all() if queryset is None else queryset
     return scoped(base, user, entity="contact", action=action, owner_path="customer__owner", own=_own_contact)

@@ -47,13 +47,15 @@ def _contact_rows(request: AuthedRequest, base: QuerySet[Contact] | None = None)
 def contact_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(_contact_rows(request), 25).get_page(request.GET.get("page"))
     context = {"page": page, "statuses": ContactStatus.choices, "roles": DecisionRole.choices,
-               "may_export": access.may_export_customers(request.user) or access.exportable_contacts(request.user).exists()}  # fmt: skip
+               "may_export": access.may_export_contacts(request.user)}  # fmt: skip
     return render(request, "customers/contact_list.html", context)
 
 
 @login_required
 @require_GET
 def contact_export(request: AuthedRequest) -> HttpResponseBase:
+    if not access.may_export_contacts(request.user):
+        raise PermissionDenied
     contacts = _contact_rows(request, access.exportable_contacts(request.user))
     header = [_("Name"), _("Customer"), _("Title"), _("Department"), _("Decision role"), _("Mobile"),
               _("Landline"), _("Email"), _("WeChat ID"), _("Status")]  # fmt: skip
@@ -164,7 +166,8 @@ def contact_merge(request: AuthedRequest, pk: int) -> HttpResponse:
     form = MergeForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
         duplicate = form.cleaned_data["duplicate"]
-        if not access.can_delete_contact(request.user, duplicate) and not access.can_edit_contact(request.user, duplicate):
+        # Merging deletes the duplicate, so it takes the right to delete it.
+        if not access.can_delete_contact(request.user, duplicate):
             raise PermissionDenied
         services.contact_merge(keep=contact, duplicate=duplicate, by=request.user)
         messages.success(request, _("%(merged)s merged into %(kept)s; every touchpoint was kept.")

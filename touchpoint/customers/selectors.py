@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from touchpoint.core.extensions import timeline_filters
 from touchpoint.core.models import Event
 from touchpoint.core.search import is_searchable, search_filter
 from touchpoint.customers.access import visible_contacts, visible_customers
@@ -61,15 +62,21 @@ TIMELINE_PAGE = 25
 
 
 def customer_timeline(
-    *, customer: Customer, channel: str = "", department: int | None = None, kind: str = "",
-    before: tuple[str, int] | None = None, include_touchpoints: bool = True,
+    *, user: Any, customer: Customer, channel: str = "", department: int | None = None, kind: str = "",
+    before: tuple[str, int] | None = None,
 ) -> list[Event]:  # fmt: skip
-    """One page of the customer's timeline, newest first, continuing below the `before` cursor."""
+    """One page of the customer's timeline, newest first, continuing below the `before` cursor.
+
+    Events about records the reader may not see (a touchpoint or follow-up outside their scope) are
+    left out by the filters the owning apps register.
+    """
     # A merged customer's history belongs to the one it was merged into.
     customer_ids = [customer.pk, *Customer.all_objects.filter(merged_into=customer).values_list("pk", flat=True)]
     events = Event.objects.filter(customer_id__in=customer_ids).select_related("actor", "department")
-    if not include_touchpoints:
-        events = events.exclude(kind="touchpoint")
+    for hide in timeline_filters.values():
+        hidden = hide(user, customer_ids)
+        if hidden is not None:
+            events = events.exclude(hidden)
     if channel:
         events = events.filter(channel=channel)
     if department:

@@ -36,7 +36,6 @@ from touchpoint.customers.models import AccountMember, Customer, SavedFilter
 from touchpoint.org.access import visible_departments, visible_users
 from touchpoint.org.http import AuthedRequest
 from touchpoint.org.models import User
-from touchpoint.org.policy import allows
 
 PAGE_SIZE = 25
 
@@ -156,8 +155,7 @@ def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_for(request, pk)
     user = request.user
-    include_touchpoints = _may_see_touchpoints(user, customer)
-    events = selectors.customer_timeline(customer=customer, include_touchpoints=include_touchpoints)
+    events = selectors.customer_timeline(user=user, customer=customer)
     context = {
         "customer": customer,
         "contacts": selectors.customer_contacts(user=user, customer=customer),
@@ -177,11 +175,6 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_add_contact": access.can_create_contact(user, customer),
     }
     return render(request, "customers/customer_detail.html", context)
-
-
-def _may_see_touchpoints(user: Any, customer: Customer) -> bool:
-    """Touchpoints show on the timeline when the touchpoint view scope covers this customer."""
-    return allows(user, customer, entity="touchpoint", action="view", owner_path="owner", own=access._own_customer)
 
 
 def _timeline_filter_choices(request: AuthedRequest) -> dict[str, Any]:
@@ -217,8 +210,8 @@ def customer_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
         before = (parsed.isoformat(), int(event_id))
     department = int(filters["department"]) if filters["department"].isdigit() else None
     events = selectors.customer_timeline(
-        customer=customer, channel=filters["channel"], department=department, kind=filters["kind"],
-        before=before, include_touchpoints=_may_see_touchpoints(request.user, customer),
+        user=request.user, customer=customer, channel=filters["channel"], department=department,
+        kind=filters["kind"], before=before,
     )  # fmt: skip
     context = {"customer": customer, **_timeline_context(customer, events, filters)}
     return render(request, "customers/customer_detail.html#timeline-items", context)

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from touchpoint.core.extensions import workspace_panels
 from touchpoint.core.models import Notification
 from touchpoint.org import policy
-from touchpoint.org.access import can_edit_department, can_edit_policy, can_view_policy, visible_departments
+from touchpoint.org.access import can_create_department, can_edit_department, can_edit_policy, can_view_policy, visible_departments
 from touchpoint.org.forms import DepartmentForm, ProfileForm
 from touchpoint.org.http import AuthedRequest
 from touchpoint.org.models import Action, Position, Scope
@@ -115,7 +115,7 @@ def departments(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def department_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
-    if not can_edit_department(request.user):
+    if not (can_edit_department(request.user) if pk else can_create_department(request.user)):
         raise PermissionDenied
     department = get_object_or_404(visible_departments(request.user), pk=pk) if pk else None
     form = DepartmentForm(request.POST or None, instance=department)

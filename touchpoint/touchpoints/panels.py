@@ -9,10 +9,17 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from touchpoint.core.extensions import Panel, PeriodicJob, customer_panels, periodic_jobs, workspace_panels
+from touchpoint.core.extensions import (
+    Panel,
+    PeriodicJob,
+    customer_panels,
+    periodic_jobs,
+    timeline_filters,
+    workspace_panels,
+)
 from touchpoint.customers.access import account_customer_ids, visible_customers
 from touchpoint.customers.models import Customer, CustomerStatus
-from touchpoint.org.policy import team_user_ids
+from touchpoint.org.policy import S, scope_of, team_user_ids
 from touchpoint.touchpoints.access import (
     can_create_followup,
     can_create_touchpoint,
@@ -102,3 +109,18 @@ def _enqueue_reminders() -> Any:
 
 periodic_jobs["followup_reminders"] = PeriodicJob("followup_reminders", every_seconds=15 * 60,
                                                   enqueue=_enqueue_reminders)  # fmt: skip
+
+
+def _hide_unseen(user: Any, customer_ids: list[int]) -> Q | None:
+    """Timeline events of touchpoints and follow-ups outside the reader's view scope."""
+    hidden = Q(pk__in=[])
+    if scope_of(user, "touchpoint", "view") < S.ALL:
+        touchpoints = visible_touchpoints(user).filter(customer_id__in=customer_ids).values("id")
+        hidden |= Q(target_type="touchpoints.touchpoint") & ~Q(target_id__in=touchpoints)
+    if scope_of(user, "followup", "view") < S.ALL:
+        followups = visible_followups(user).filter(customer_id__in=customer_ids).values("id")
+        hidden |= Q(target_type="touchpoints.followup") & ~Q(target_id__in=followups)
+    return None if hidden == Q(pk__in=[]) else hidden
+
+
+timeline_filters["touchpoints"] = _hide_unseen

@@ -67,7 +67,7 @@ def touchpoint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     touchpoint = touchpoint_for(request, pk)
     context = {
         "touchpoint": touchpoint,
-        "contacts": list(touchpoint.contacts.all()),
+        "contacts": list(visible_contacts(request.user).filter(touchpoints=touchpoint)),
         "participants": list(touchpoint.participants.all()),
         "attachments": list(access.visible_attachments(request.user).filter(touchpoint=touchpoint)),
         "followups": list(access.visible_followups(request.user).filter(touchpoint=touchpoint).select_related("assignee")),

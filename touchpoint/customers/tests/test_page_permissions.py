@@ -225,8 +225,9 @@ CONTACT_WRITES = {
         done=lambda world, contact: row(contact)["deleted_at"] is None,
     ),
     "merge": Write(
-        # The second contact sits on the same customer, so the scopes reach both alike.
-        Page("POST", contact_url("merge/"), gate=("contact", "view"), check=("contact", "edit")),
+        # The second contact sits on the same customer, so the scopes reach both alike. Merging edits
+        # the kept contact and deletes the other; in every default delete reaches no further than edit.
+        Page("POST", contact_url("merge/"), gate=("contact", "view"), check=("contact", "delete")),
         target=lambda bundle: bundle.contact,
         data=lambda world, user, contact: {"duplicate": second_contact_of(world, contact).pk},
         done=lambda world, contact: row(second_contact_of(world, contact))["deleted_at"] is not None,

@@ -216,7 +216,7 @@ def test_merging_customers_moves_everything_and_keeps_the_history_visible(person
     gone = Customer.all_objects.get(pk=personas.customer_b.pk)
     assert gone.merged_into == keep
     assert gone.is_deleted
-    subjects = [e.payload.get("subject") for e in customer_timeline(customer=keep)]
+    subjects = [e.payload.get("subject") for e in customer_timeline(user=personas.admin, customer=keep)]
     assert "并购后系统整合" in subjects
     assert Event.objects.filter(verb="customer.merged", customer_id=keep.pk).exists()
 

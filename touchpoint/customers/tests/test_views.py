@@ -155,7 +155,7 @@ def test_customer_360_query_count_does_not_grow_with_history(client, personas, d
     client.force_login(personas.sales_rep)
     url = reverse("customers:detail", args=[personas.customer_a.pk])
     client.get(url)
-    with django_assert_num_queries(18) as first:
+    with django_assert_num_queries(17) as first:
         client.get(url)
     for index in range(40):
         touchpoint_log(by=personas.sales_rep, customer=personas.customer_a, channel="phone", direction="in",
@@ -195,7 +195,7 @@ def test_timeline_query_count_is_pinned(client, personas, django_assert_num_quer
     client.force_login(personas.sales_rep)
     url = reverse("customers:timeline", args=[personas.customer_a.pk])
     client.get(url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(url, HTTP_HX_REQUEST="true")
 
 
