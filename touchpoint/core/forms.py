@@ -6,7 +6,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 
 class Renderer(TemplatesSetting):
@@ -14,8 +17,45 @@ class Renderer(TemplatesSetting):
     field_template_name = "core/forms/field.html"
 
 
+class FastSelect(forms.Select):
+    """A <select> rendered in one pass instead of one template per <option>.
+
+    Lists of owners, regions and tags make Django's template-per-option rendering the costliest
+    part of a list page; the markup is the same.
+    """
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _group, choices, _index in widget["optgroups"]
+                for option in choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
+
+
+class FastSelectMultiple(FastSelect, forms.SelectMultiple):
+    pass
+
+
+def _faster(widget: forms.Widget) -> forms.Widget:
+    kinds: dict[type[forms.Widget], type[FastSelect]] = {forms.Select: FastSelect, forms.SelectMultiple: FastSelectMultiple}
+    kind = kinds.get(type(widget))
+    if kind is None:
+        return widget
+    fast = kind(attrs=widget.attrs)
+    fast.choices = widget.choices  # type: ignore[attr-defined]
+    fast.is_required = widget.is_required
+    return fast
+
+
 def style_widgets(form: forms.BaseForm) -> None:
     for field in form.fields.values():
+        field.widget = _faster(field.widget)
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"

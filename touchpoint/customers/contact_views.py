@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from touchpoint.core.exports import csv_response, xlsx_response
 from touchpoint.core.forms import apply_validation_error
 from touchpoint.core.history import record_history
+from touchpoint.core.pagination import CappedPaginator
 from touchpoint.core.search import is_searchable, search_filter
 from touchpoint.core.versioning import StaleEdit
 from touchpoint.customers import access, selectors, services
@@ -36,6 +36,9 @@ def _contact_rows(request: AuthedRequest, base: QuerySet[Contact] | None = None)
     status = request.GET.get("status", "")
     if status in ContactStatus.values:
         contacts = contacts.filter(status=status)
+    customer = request.GET.get("customer", "")
+    if customer.isdigit():
+        contacts = contacts.filter(customer_id=int(customer))
     role = request.GET.get("decision_role", "")
     if role in DecisionRole.values:
         contacts = contacts.filter(decision_role=role)
@@ -45,7 +48,7 @@ def _contact_rows(request: AuthedRequest, base: QuerySet[Contact] | None = None)
 @login_required
 @require_GET
 def contact_list(request: AuthedRequest) -> HttpResponse:
-    page = Paginator(_contact_rows(request), 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(_contact_rows(request), 25, page=request.GET.get("page")).get_page(request.GET.get("page"))
     context = {"page": page, "statuses": ContactStatus.choices, "roles": DecisionRole.choices,
                "may_export": access.may_export_contacts(request.user)}  # fmt: skip
     return render(request, "customers/contact_list.html", context)

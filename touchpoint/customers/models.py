@@ -48,6 +48,9 @@ PROVINCES = [
 ]
 
 
+LIVE = Q(deleted_at__isnull=True)
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=30, unique=True)
 
@@ -111,13 +114,16 @@ class Customer(TimeStamped, SoftDeletable, Versioned):
                 name="customer_credit_code_unique",
             ),
         ]
+        # Lists only ever show live customers, so the list indexes leave deleted ones out: counts
+        # and pages are then index-only scans.
         indexes = [
-            models.Index(fields=["owner", "name"], name="customer_owner_name"),
-            models.Index(fields=["status", "name"], name="customer_status_name"),
-            models.Index(fields=["province", "name"], name="customer_region_name"),
-            models.Index(fields=["customer_type", "name"], name="customer_type_name"),
-            models.Index(fields=["-updated_at"], name="customer_updated"),
-            models.Index(fields=["last_touch_at"], name="customer_last_touch"),
+            models.Index(fields=["name", "id"], name="customer_live_name", condition=LIVE),
+            models.Index(fields=["owner", "name", "id"], name="customer_owner_name", condition=LIVE),
+            models.Index(fields=["status", "name", "id"], name="customer_status_name", condition=LIVE),
+            models.Index(fields=["province", "name", "id"], name="customer_region_name", condition=LIVE),
+            models.Index(fields=["customer_type", "name", "id"], name="customer_type_name", condition=LIVE),
+            models.Index(fields=["-updated_at"], name="customer_updated", condition=LIVE),
+            models.Index(fields=["last_touch_at"], name="customer_last_touch", condition=LIVE),
             models.Index(fields=["parent"], name="customer_parent"),
         ]
 
@@ -206,6 +212,7 @@ class Contact(TimeStamped, SoftDeletable, Versioned):
             models.Index(fields=["customer", "name"], name="contact_customer_name"),
             models.Index(fields=["mobile"], name="contact_mobile"),
             models.Index(fields=["email"], name="contact_email"),
+            models.Index(fields=["email_alt"], name="contact_email_alt"),
         ]
 
     def __str__(self) -> str:

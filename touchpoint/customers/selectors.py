@@ -46,7 +46,8 @@ def customer_list(*, user: Any, query: CustomerQuery, base: QuerySet[Customer] |
         customers = customers.filter(owner_id=query.owner)
     if query.tag:
         customers = customers.filter(tags__id=query.tag)
-    return customers.select_related("owner").order_by(*CUSTOMER_SORTS.get(query.sort, CUSTOMER_SORTS["name"]))
+    customers = customers.select_related("owner").defer("search_text", "notes", "owner__password")
+    return customers.order_by(*CUSTOMER_SORTS.get(query.sort, CUSTOMER_SORTS["name"]))
 
 
 def search_everything(*, user: Any, text: str, limit: int = 8) -> dict[str, list[Any]]:
@@ -93,5 +94,12 @@ def customer_branches(*, user: Any, customer: Customer) -> list[Customer]:
     return list(visible_customers(user).filter(parent=customer).order_by("name")[:50])
 
 
-def customer_contacts(*, user: Any, customer: Customer) -> list[Contact]:
-    return list(visible_contacts(user).filter(customer=customer).order_by("status", "name")[:200])
+CONTACTS_ON_360 = 20
+
+
+def customer_contacts(*, user: Any, customer: Customer) -> tuple[list[Contact], int]:
+    """The customer's contacts for the 360 page (active ones first, a page of them) and their total."""
+    contacts = visible_contacts(user).filter(customer=customer)
+    shown = list(contacts.defer("search_text", "notes").order_by("status", "name", "id")[:CONTACTS_ON_360])
+    total = len(shown) if len(shown) < CONTACTS_ON_360 else contacts.count()
+    return shown, total

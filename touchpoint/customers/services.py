@@ -261,8 +261,9 @@ def contact_duplicates(
     mobile = normalise_phone(mobile)
     if mobile:
         condition |= Q(mobile=mobile)
+    email = (email or "").strip().lower()  # stored lowercased, so an exact match can use the index
     if email:
-        condition |= Q(email__iexact=email.strip()) | Q(email_alt__iexact=email.strip())
+        condition |= Q(email=email) | Q(email_alt=email)
     if customer is not None and name.strip():
         condition |= Q(customer=customer, name=name.strip())
     found = Contact.objects.filter(condition).select_related("customer")

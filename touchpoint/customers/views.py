@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from touchpoint.core.extensions import customer_counters, customer_panels
 from touchpoint.core.forms import apply_validation_error
 from touchpoint.core.history import record_history
 from touchpoint.core.models import Channel, EventKind
+from touchpoint.core.pagination import CappedPaginator
 from touchpoint.core.versioning import StaleEdit
 from touchpoint.customers import access, selectors, services
 from touchpoint.customers.forms import (
@@ -67,7 +67,7 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
         return render(request, "customers/customer_list.html", {"form": form, "page": None}, status=400)
     query = _query_from(form) if request.GET else selectors.CustomerQuery()
     customers = selectors.customer_list(user=request.user, query=query)
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(customers, PAGE_SIZE, page=request.GET.get("page")).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
@@ -158,7 +158,7 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     events = selectors.customer_timeline(user=user, customer=customer)
     context = {
         "customer": customer,
-        "contacts": selectors.customer_contacts(user=user, customer=customer),
+        **dict(zip(("contacts", "contact_total"), selectors.customer_contacts(user=user, customer=customer), strict=True)),
         "branches": selectors.customer_branches(user=user, customer=customer),
         "team": AccountMember.objects.filter(customer=customer).select_related("user").order_by("role"),
         "tags": list(customer.tags.all()),

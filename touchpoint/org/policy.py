@@ -93,7 +93,11 @@ def grant(user: Any, entity: str, action: str) -> Grant:
         return Grant(S.NONE, frozenset())
     if user.is_superuser:
         return Grant(S.ALL, frozenset())
-    table = effective_table()
+    # One cache read per request: the user object lives as long as the request does.
+    table = getattr(user, "_policy_table_cache", None)
+    if table is None:
+        table = effective_table()
+        user._policy_table_cache = table
     best: int = S.NONE
     departments: set[int] = set()
     for position, department_id in _memberships(user):

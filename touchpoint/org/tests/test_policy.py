@@ -64,7 +64,8 @@ def test_policy_change_takes_effect_at_once_and_is_logged(personas, django_asser
     changed = policy_set_scope(position="sales_rep", entity="customer", action="view", scope=S.ALL, by=personas.admin)
     assert changed
     assert cache.get(CACHE_KEY) is None
-    assert visible_customers(personas.sales_rep).filter(pk=personas.customer_b.pk).exists()
+    next_request_user = type(personas.sales_rep).objects.get(pk=personas.sales_rep.pk)
+    assert visible_customers(next_request_user).filter(pk=personas.customer_b.pk).exists()
     assert PolicyRule.objects.get(position="sales_rep", entity="customer", action="view").scope == S.ALL
 
 
