@@ -165,7 +165,7 @@ def main() -> None:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "touchpoint.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
-             "--log-level", "warning"],
+             "--preload", "--log-level", "warning"],
             env=env, cwd=ROOT, start_new_session=True,
         )  # fmt: skip
         try:

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         ]
         web = subprocess.Popen(  # noqa: S603
             [python, "-m", "gunicorn", "touchpoint.wsgi", "--bind", bind, "--workers", str(options["workers"]),
-             "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"],
+             "--worker-class", "gthread", "--threads", "4", "--preload", "--access-logfile", "-"],
             env=env,
         )  # fmt: skip
         self.stdout.write(f"Touchpoint CRM is serving on http://{bind}/ (Ctrl-C stops it)")
