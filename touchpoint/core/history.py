@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from touchpoint.core.versioning import FieldChange, field_changes
 
@@ -38,3 +40,8 @@ def record_history(instance: models.Model, limit: int = 200) -> list[HistoryRow]
         previous = record
     rows.reverse()
     return rows
+
+
+def history_page(request: HttpRequest, record: models.Model, back_url: str) -> HttpResponse:
+    """The per-record history page; the caller has already checked that the user may see the record."""
+    return render(request, "core/history.html", {"record": record, "rows": record_history(record), "back_url": back_url})

@@ -46,6 +46,19 @@ class SoftDeletable(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    def mark_deleted(self, by: Any) -> None:
+        """Move the row to the recycle bin (the services decide whether it may go and log it)."""
+        self._set_deleted(timezone.now(), by)
+
+    def mark_restored(self, by: Any) -> None:
+        self._set_deleted(None, None, history_user=by)
+
+    def _set_deleted(self, at: Any, by: Any, history_user: Any = None) -> None:
+        self.deleted_at = at
+        self.deleted_by = by
+        self._history_user = history_user or by
+        self.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+
 
 class Versioned(models.Model):
     """Optimistic concurrency: every accepted edit bumps the version."""

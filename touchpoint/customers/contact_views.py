@@ -1,5 +1,7 @@
 """Contact pages: list, detail, create with duplicate detection, edit, delete, restore, merge; and search."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,12 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from touchpoint.core.editing import versioned_edit
 from touchpoint.core.exports import csv_response, xlsx_response
 from touchpoint.core.forms import apply_validation_error
-from touchpoint.core.history import record_history
+from touchpoint.core.history import history_page
 from touchpoint.core.pagination import CappedPaginator
 from touchpoint.core.search import is_searchable, search_filter
-from touchpoint.core.versioning import StaleEdit
 from touchpoint.customers import access, selectors, services
 from touchpoint.customers.forms import ContactForm, MergeForm
 from touchpoint.customers.models import Contact, ContactStatus, DecisionRole
@@ -120,23 +122,14 @@ def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = contact_for(request, pk)
     if not access.can_edit_contact(request.user, contact):
         raise PermissionDenied
-    form = ContactForm(request.POST or None, instance=contact)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_update(contact=Contact.objects.get(pk=contact.pk), by=request.user,
-                                    expected_version=form.cleaned_data["version"], **form.changed_values())  # fmt: skip
-        except StaleEdit as conflict:
-            stale = conflict
-            form.rebase(current=Contact.objects.get(pk=contact.pk))
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Contact saved."))
-            return redirect("customers:contact_detail", pk=contact.pk)
-    status = 409 if stale else (400 if form.errors else 200)
-    return render(request, "customers/contact_form.html",
-                  {"form": form, "customer": contact.customer, "contact": contact, "stale": stale}, status=status)  # fmt: skip
+
+    def save(fresh: Any, values: dict[str, Any], version: int) -> None:
+        services.contact_update(contact=fresh, by=request.user, expected_version=version, **values)
+
+    return versioned_edit(request, form=ContactForm(request.POST or None, instance=contact), record=contact, save=save,
+                          template="customers/contact_form.html",
+                          context={"customer": contact.customer, "contact": contact}, saved_message=_("Contact saved."),
+                          success_url=reverse("customers:contact_detail", args=[contact.pk]))  # fmt: skip
 
 
 @login_required
@@ -183,9 +176,7 @@ def contact_merge(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def contact_history(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = contact_for(request, pk)
-    context = {"record": contact, "rows": record_history(contact),
-               "back_url": reverse("customers:contact_detail", args=[contact.pk])}  # fmt: skip
-    return render(request, "core/history.html", context)
+    return history_page(request, contact, reverse("customers:contact_detail", args=[contact.pk]))
 
 
 @login_required

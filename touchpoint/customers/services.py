@@ -215,10 +215,7 @@ def customer_bulk_reassign(*, customers: list[Customer], owner: Any, by: Any, re
 def customer_delete(*, customer: Customer, by: Any) -> Customer:
     if Customer.objects.filter(parent=customer).exists():
         raise ValidationError(_("This customer still has branches; move or delete them first."))
-    customer.deleted_at = timezone.now()
-    customer.deleted_by = by
-    customer._history_user = by  # type: ignore[attr-defined]
-    customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    customer.mark_deleted(by)
     event_record(verb=CUSTOMER_DELETED, actor=by, customer_id=customer.pk, target=customer, payload={"name": customer.name})
     return customer
 
@@ -226,10 +223,7 @@ def customer_delete(*, customer: Customer, by: Any) -> Customer:
 @transaction.atomic
 def customer_restore(*, customer: Customer, by: Any) -> Customer:
     _check_credit_code_free(customer.credit_code, exclude_pk=customer.pk)
-    customer.deleted_at = None
-    customer.deleted_by = None
-    customer._history_user = by  # type: ignore[attr-defined]
-    customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    customer.mark_restored(by)
     event_record(verb=CUSTOMER_RESTORED, actor=by, customer_id=customer.pk, target=customer, payload={"name": customer.name})
     return customer
 
@@ -328,20 +322,14 @@ def contact_update(
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, by: Any) -> Contact:
-    contact.deleted_at = timezone.now()
-    contact.deleted_by = by
-    contact._history_user = by  # type: ignore[attr-defined]
-    contact.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    contact.mark_deleted(by)
     event_record(verb=CONTACT_DELETED, actor=by, customer_id=contact.customer_id, target=contact, payload={"name": contact.name})
     return contact
 
 
 @transaction.atomic
 def contact_restore(*, contact: Contact, by: Any) -> Contact:
-    contact.deleted_at = None
-    contact.deleted_by = None
-    contact._history_user = by  # type: ignore[attr-defined]
-    contact.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    contact.mark_restored(by)
     event_record(verb=CONTACT_RESTORED, actor=by, customer_id=contact.customer_id, target=contact, payload={"name": contact.name})
     return contact
 
@@ -371,10 +359,7 @@ def contact_merge(*, keep: Contact, duplicate: Contact, by: Any) -> Contact:
         keep.search_text = contact_search_text(keep)
         keep._history_user = by  # type: ignore[attr-defined]
         keep.save()
-    duplicate.deleted_at = timezone.now()
-    duplicate.deleted_by = by
-    duplicate._history_user = by  # type: ignore[attr-defined]
-    duplicate.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    duplicate.mark_deleted(by)
     event_record(
         verb=CONTACT_MERGED, actor=by, customer_id=keep.customer_id, target=keep,
         payload={"kept": keep.name, "merged": duplicate.name, "merged_id": duplicate.pk,

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from touchpoint.core.editing import versioned_edit
 from touchpoint.core.exports import csv_response, xlsx_response
 from touchpoint.core.extensions import customer_counters, customer_panels
 from touchpoint.core.forms import apply_validation_error
-from touchpoint.core.history import record_history
+from touchpoint.core.history import history_page
 from touchpoint.core.models import Channel, EventKind
 from touchpoint.core.pagination import CappedPaginator
-from touchpoint.core.versioning import StaleEdit
 from touchpoint.customers import access, selectors, services
 from touchpoint.customers.forms import (
     AccountMemberForm,
@@ -131,24 +131,14 @@ def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     parents = access.visible_customers(request.user).exclude(pk=customer.pk)
     form = CustomerForm(request.POST or None, instance=customer, parents=parents)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        values = form.changed_values()
+
+    def save(fresh: Any, values: dict[str, Any], version: int) -> None:
         tags = list(values.pop("tags", []))
-        try:
-            services.customer_update(customer=Customer.objects.get(pk=customer.pk), by=request.user,
-                                     expected_version=form.cleaned_data["version"], tags=tags, **values)  # fmt: skip
-        except StaleEdit as conflict:
-            stale = conflict
-            form.rebase(current=Customer.objects.get(pk=customer.pk))
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Customer saved."))
-            return redirect("customers:detail", pk=customer.pk)
-    status = 409 if stale else (400 if form.errors else 200)
-    context = {"form": form, "customer": customer, "stale": stale}
-    return render(request, "customers/customer_form.html", context, status=status)
+        services.customer_update(customer=fresh, by=request.user, expected_version=version, tags=tags, **values)
+
+    return versioned_edit(request, form=form, record=customer, save=save, template="customers/customer_form.html",
+                          context={"customer": customer}, saved_message=_("Customer saved."),
+                          success_url=reverse("customers:detail", args=[customer.pk]))  # fmt: skip
 
 
 @login_required
@@ -248,9 +238,7 @@ def customer_restore(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def customer_history(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_for(request, pk)
-    context = {"record": customer, "rows": record_history(customer),
-               "back_url": reverse("customers:detail", args=[customer.pk])}  # fmt: skip
-    return render(request, "core/history.html", context)
+    return history_page(request, customer, reverse("customers:detail", args=[customer.pk]))
 
 
 @login_required

@@ -1,5 +1,7 @@
 """Follow-up pages: mine (due and overdue), detail, plan, edit, mark done, reassign, delete."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,9 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from touchpoint.core.editing import versioned_edit
 from touchpoint.core.forms import apply_validation_error
-from touchpoint.core.history import record_history
-from touchpoint.core.versioning import StaleEdit
+from touchpoint.core.history import history_page
 from touchpoint.customers.access import visible_contacts
 from touchpoint.customers.views import customer_for
 from touchpoint.org.access import visible_users
@@ -105,24 +107,15 @@ def followup_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if not access.can_edit_followup(request.user, followup):
         raise PermissionDenied
     contacts = visible_contacts(request.user).filter(customer=followup.customer)
-    form = FollowUpForm(request.POST or None, instance=followup, contacts=contacts)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.followup_update(followup=FollowUp.objects.get(pk=followup.pk), by=request.user,
-                                     expected_version=form.cleaned_data["version"], **form.changed_values())  # fmt: skip
-        except StaleEdit as conflict:
-            stale = conflict
-            form.rebase(current=FollowUp.objects.get(pk=followup.pk))
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Follow-up saved."))
-            return redirect("touchpoints:followup_detail", pk=followup.pk)
-    status = 409 if stale else (400 if form.errors else 200)
-    return render(request, "touchpoints/followup_form.html",
-                  {"form": form, "customer": followup.customer, "followup": followup, "stale": stale},
-                  status=status)  # fmt: skip
+
+    def save(fresh: Any, values: dict[str, Any], version: int) -> None:
+        services.followup_update(followup=fresh, by=request.user, expected_version=version, **values)
+
+    return versioned_edit(request, form=FollowUpForm(request.POST or None, instance=followup, contacts=contacts),
+                          record=followup, save=save, template="touchpoints/followup_form.html",
+                          context={"customer": followup.customer, "followup": followup},
+                          saved_message=_("Follow-up saved."),
+                          success_url=reverse("touchpoints:followup_detail", args=[followup.pk]))  # fmt: skip
 
 
 @login_required
@@ -190,6 +183,4 @@ def followup_restore(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def followup_history(request: AuthedRequest, pk: int) -> HttpResponse:
     followup = followup_for(request, pk)
-    context = {"record": followup, "rows": record_history(followup),
-               "back_url": reverse("touchpoints:followup_detail", args=[followup.pk])}  # fmt: skip
-    return render(request, "core/history.html", context)
+    return history_page(request, followup, reverse("touchpoints:followup_detail", args=[followup.pk]))

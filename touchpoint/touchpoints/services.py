@@ -162,10 +162,7 @@ def touchpoint_update(
 
 @transaction.atomic
 def touchpoint_delete(*, touchpoint: Touchpoint, by: Any) -> Touchpoint:
-    touchpoint.deleted_at = timezone.now()
-    touchpoint.deleted_by = by
-    touchpoint._history_user = by  # type: ignore[attr-defined]
-    touchpoint.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    touchpoint.mark_deleted(by)
     event_record(verb=TOUCHPOINT_DELETED, actor=by, customer_id=touchpoint.customer_id, target=touchpoint,
                  channel=touchpoint.channel, payload={"subject": touchpoint.subject})  # fmt: skip
     return touchpoint
@@ -173,10 +170,7 @@ def touchpoint_delete(*, touchpoint: Touchpoint, by: Any) -> Touchpoint:
 
 @transaction.atomic
 def touchpoint_restore(*, touchpoint: Touchpoint, by: Any) -> Touchpoint:
-    touchpoint.deleted_at = None
-    touchpoint.deleted_by = None
-    touchpoint._history_user = by  # type: ignore[attr-defined]
-    touchpoint.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    touchpoint.mark_restored(by)
     event_record(verb=TOUCHPOINT_RESTORED, actor=by, customer_id=touchpoint.customer_id, target=touchpoint,
                  channel=touchpoint.channel, payload={"subject": touchpoint.subject})  # fmt: skip
     return touchpoint
@@ -208,9 +202,7 @@ def attachment_add(*, touchpoint: Touchpoint, upload: UploadedFile, by: Any) -> 
 
 @transaction.atomic
 def attachment_delete(*, attachment: Attachment, by: Any) -> Attachment:
-    attachment.deleted_at = timezone.now()
-    attachment.deleted_by = by
-    attachment.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    attachment.mark_deleted(by)
     event_record(verb=ATTACHMENT_DELETED, actor=by, customer_id=attachment.customer_id, target=attachment.touchpoint,
                  payload={"file": attachment.original_name})  # fmt: skip
     return attachment
@@ -352,10 +344,7 @@ def followup_reassign(*, followup: FollowUp, assignee: Any, by: Any, reason: str
 
 @transaction.atomic
 def followup_delete(*, followup: FollowUp, by: Any) -> FollowUp:
-    followup.deleted_at = timezone.now()
-    followup.deleted_by = by
-    followup._history_user = by  # type: ignore[attr-defined]
-    followup.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    followup.mark_deleted(by)
     event_record(verb=FOLLOWUP_DELETED, actor=by, customer_id=followup.customer_id, target=followup,
                  payload={"subject": followup.subject})  # fmt: skip
     return followup
@@ -363,10 +352,7 @@ def followup_delete(*, followup: FollowUp, by: Any) -> FollowUp:
 
 @transaction.atomic
 def followup_restore(*, followup: FollowUp, by: Any) -> FollowUp:
-    followup.deleted_at = None
-    followup.deleted_by = None
-    followup._history_user = by  # type: ignore[attr-defined]
-    followup.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    followup.mark_restored(by)
     event_record(verb=FOLLOWUP_RESTORED, actor=by, customer_id=followup.customer_id, target=followup,
                  payload={"subject": followup.subject})  # fmt: skip
     return followup

@@ -1,5 +1,7 @@
 """Touchpoint pages: log an interaction, view and edit it, attachments, outbound email."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from touchpoint.core.editing import versioned_edit
 from touchpoint.core.forms import apply_validation_error
-from touchpoint.core.history import record_history
-from touchpoint.core.versioning import StaleEdit
+from touchpoint.core.history import history_page
 from touchpoint.customers.access import visible_contacts
 from touchpoint.customers.views import customer_for
 from touchpoint.org.access import visible_departments, visible_users
@@ -85,23 +87,14 @@ def touchpoint_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     touchpoint = touchpoint_for(request, pk)
     if not access.can_edit_touchpoint(request.user, touchpoint):
         raise PermissionDenied
-    form = TouchpointEditForm(request.POST or None, instance=touchpoint)
-    stale = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.touchpoint_update(touchpoint=Touchpoint.objects.get(pk=touchpoint.pk), by=request.user,
-                                       expected_version=form.cleaned_data["version"], **form.changed_values())  # fmt: skip
-        except StaleEdit as conflict:
-            stale = conflict
-            form.rebase(current=Touchpoint.objects.get(pk=touchpoint.pk))
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Touchpoint saved."))
-            return redirect("touchpoints:detail", pk=touchpoint.pk)
-    status = 409 if stale else (400 if form.errors else 200)
-    return render(request, "touchpoints/touchpoint_edit.html",
-                  {"form": form, "touchpoint": touchpoint, "stale": stale}, status=status)  # fmt: skip
+
+    def save(fresh: Any, values: dict[str, Any], version: int) -> None:
+        services.touchpoint_update(touchpoint=fresh, by=request.user, expected_version=version, **values)
+
+    return versioned_edit(request, form=TouchpointEditForm(request.POST or None, instance=touchpoint), record=touchpoint,
+                          save=save, template="touchpoints/touchpoint_edit.html", context={"touchpoint": touchpoint},
+                          saved_message=_("Touchpoint saved."),
+                          success_url=reverse("touchpoints:detail", args=[touchpoint.pk]))  # fmt: skip
 
 
 @login_required
@@ -127,9 +120,7 @@ def touchpoint_restore(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def touchpoint_history(request: AuthedRequest, pk: int) -> HttpResponse:
     touchpoint = touchpoint_for(request, pk)
-    context = {"record": touchpoint, "rows": record_history(touchpoint),
-               "back_url": reverse("touchpoints:detail", args=[touchpoint.pk])}  # fmt: skip
-    return render(request, "core/history.html", context)
+    return history_page(request, touchpoint, reverse("touchpoints:detail", args=[touchpoint.pk]))
 
 
 @login_required
