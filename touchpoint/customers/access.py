@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from touchpoint.customers.models import AccountMember, Contact, Customer
-from touchpoint.org.policy import S, allows, may, register_entity, row, scoped
+from touchpoint.org.policy import Rules, S, may, register_entity, row
 
 register_entity(
     "customer",
@@ -59,49 +59,44 @@ def _own_contact(user: Any) -> Q:
     return Q(customer__owner_id=user.pk) | Q(customer_id__in=account_customer_ids(user))
 
 
-def _customers(user: Any, action: str, queryset: QuerySet | None = None) -> QuerySet[Customer]:
-    base = Customer.objects.all() if queryset is None else queryset
-    return scoped(base, user, entity="customer", action=action, owner_path="owner", own=_own_customer)
+CUSTOMER = Rules("customer", owner_path="owner", own=_own_customer)
+CONTACT = Rules("contact", owner_path="customer__owner", own=_own_contact)
 
 
 def visible_customers(user: Any) -> QuerySet[Customer]:
-    return _customers(user, "view")
+    return CUSTOMER.scoped(user, "view", Customer.objects.all())
 
 
 def exportable_customers(user: Any) -> QuerySet[Customer]:
-    return _customers(user, "export")
+    return CUSTOMER.scoped(user, "export", Customer.objects.all())
 
 
 def deleted_customers(user: Any) -> QuerySet[Customer]:
-    """The recycle bin: deleted customers the user may restore (the delete policy)."""
-    merged_away = Customer.all_objects.filter(deleted_at__isnull=False, merged_into__isnull=False)
-    return _customers(user, "delete", Customer.all_objects.filter(deleted_at__isnull=False).exclude(pk__in=merged_away))
-
-
-def _allows_customer(user: Any, customer: Customer, action: str) -> bool:
-    return allows(user, customer, entity="customer", action=action, owner_path="owner", own=_own_customer)
+    """The recycle bin: deleted customers the user may restore (the delete policy). A customer merged
+    into another is not offered: its records live on in the other one."""
+    binned = Customer.all_objects.filter(deleted_at__isnull=False, merged_into__isnull=True)
+    return CUSTOMER.scoped(user, "delete", binned)
 
 
 def can_view_customer(user: Any, customer: Customer) -> bool:
-    return _allows_customer(user, customer, "view")
+    return CUSTOMER.allows(user, customer, "view")
 
 
 def can_edit_customer(user: Any, customer: Customer) -> bool:
-    return _allows_customer(user, customer, "edit")
+    return CUSTOMER.allows(user, customer, "edit")
 
 
 def can_delete_customer(user: Any, customer: Customer) -> bool:
-    return _allows_customer(user, customer, "delete")
+    return CUSTOMER.allows(user, customer, "delete")
 
 
 def can_assign_customer(user: Any, customer: Customer) -> bool:
-    return _allows_customer(user, customer, "assign")
+    return CUSTOMER.allows(user, customer, "assign")
 
 
 def can_create_customer(user: Any, owner: Any = None) -> bool:
     """Create a customer owned by `owner` (the user themself when omitted)."""
-    owner = owner if owner is not None else user
-    return allows(user, owner, entity="customer", action="create", owner_path="pk", own=lambda u: Q(pk=u.pk))
+    return CUSTOMER.allows_on(user, owner or user, "create", owner_path="pk", own=lambda u: Q(pk=u.pk))
 
 
 def may_export_customers(user: Any) -> bool:
@@ -116,39 +111,30 @@ def may_export_contacts(user: Any) -> bool:
     return may(user, "contact", "export")
 
 
-def _contacts(user: Any, action: str, queryset: QuerySet | None = None) -> QuerySet[Contact]:
-    base = Contact.objects.all() if queryset is None else queryset
-    return scoped(base, user, entity="contact", action=action, owner_path="customer__owner", own=_own_contact)
-
-
 def visible_contacts(user: Any) -> QuerySet[Contact]:
-    return _contacts(user, "view")
+    return CONTACT.scoped(user, "view", Contact.objects.all())
 
 
 def exportable_contacts(user: Any) -> QuerySet[Contact]:
-    return _contacts(user, "export")
+    return CONTACT.scoped(user, "export", Contact.objects.all())
 
 
 def deleted_contacts(user: Any) -> QuerySet[Contact]:
-    return _contacts(user, "delete", Contact.all_objects.filter(deleted_at__isnull=False))
-
-
-def _allows_contact(user: Any, contact: Contact, action: str) -> bool:
-    return allows(user, contact, entity="contact", action=action, owner_path="customer__owner", own=_own_contact)
+    return CONTACT.scoped(user, "delete", Contact.all_objects.filter(deleted_at__isnull=False))
 
 
 def can_view_contact(user: Any, contact: Contact) -> bool:
-    return _allows_contact(user, contact, "view")
+    return CONTACT.allows(user, contact, "view")
 
 
 def can_edit_contact(user: Any, contact: Contact) -> bool:
-    return _allows_contact(user, contact, "edit")
+    return CONTACT.allows(user, contact, "edit")
 
 
 def can_delete_contact(user: Any, contact: Contact) -> bool:
-    return _allows_contact(user, contact, "delete")
+    return CONTACT.allows(user, contact, "delete")
 
 
 def can_create_contact(user: Any, customer: Customer) -> bool:
     """Add a contact to `customer`: the contact create scope must cover the customer."""
-    return allows(user, customer, entity="contact", action="create", owner_path="owner", own=_own_customer)
+    return CONTACT.allows_on(user, customer, "create", owner_path="owner", own=_own_customer)

@@ -166,3 +166,25 @@ def allows(user: Any, obj: Model, *, entity: str, action: str, owner_path: str, 
 def may(user: Any, entity: str, action: str) -> bool:
     """Whether the user has any scope at all for the action (menus, buttons, create)."""
     return scope_of(user, entity, action) > S.NONE
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How one entity's records map onto the policy table: who owns them and what counts as 'own'.
+
+    An app's access functions are thin, named wrappers around these two calls.
+    """
+
+    entity: str
+    owner_path: str
+    own: OwnRule
+
+    def scoped(self, user: Any, action: str, queryset: QuerySet) -> QuerySet:
+        return scoped(queryset, user, entity=self.entity, action=action, owner_path=self.owner_path, own=self.own)
+
+    def allows(self, user: Any, obj: Model, action: str) -> bool:
+        return allows(user, obj, entity=self.entity, action=action, owner_path=self.owner_path, own=self.own)
+
+    def allows_on(self, user: Any, target: Model, action: str, *, owner_path: str, own: OwnRule) -> bool:
+        """This entity's scope applied to another record, e.g. 'create a contact' on a customer."""
+        return allows(user, target, entity=self.entity, action=action, owner_path=owner_path, own=own)

@@ -9,9 +9,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from touchpoint.customers.access import _own_customer, account_customer_ids
+from touchpoint.customers.access import CUSTOMER, account_customer_ids
 from touchpoint.customers.models import Customer
-from touchpoint.org.policy import S, allows, may, register_entity, row, scoped
+from touchpoint.org.policy import Rules, S, may, register_entity, row
 from touchpoint.touchpoints.models import Attachment, FollowUp, Touchpoint
 
 ALL6 = row(S.ALL, S.ALL, S.ALL, S.ALL, S.ALL, S.ALL)
@@ -70,66 +70,65 @@ register_entity(
 )
 
 
+def _attended(user: Any) -> QuerySet:
+    return Touchpoint.participants.through.objects.filter(user_id=user.pk).values("touchpoint_id")
+
+
 def _own_touchpoint(user: Any) -> Q:
-    attended = Touchpoint.participants.through.objects.filter(user_id=user.pk).values("touchpoint_id")
     return (
         Q(logged_by_id=user.pk)
-        | Q(pk__in=attended)
+        | Q(pk__in=_attended(user))
         | Q(customer__owner_id=user.pk)
         | Q(customer_id__in=account_customer_ids(user))
     )
 
 
 def _own_attachment(user: Any) -> Q:
-    attended = Touchpoint.participants.through.objects.filter(user_id=user.pk).values("touchpoint_id")
     return (
         Q(touchpoint__logged_by_id=user.pk)
-        | Q(touchpoint_id__in=attended)
+        | Q(touchpoint_id__in=_attended(user))
         | Q(customer__owner_id=user.pk)
         | Q(customer_id__in=account_customer_ids(user))
     )
 
 
 def _own_followup(user: Any) -> Q:
+    """Assigned to the user, planned by them, or on a customer they own."""
     return Q(assignee_id=user.pk) | Q(created_by_id=user.pk) | Q(customer__owner_id=user.pk)
 
 
-def _touchpoints(user: Any, action: str, queryset: QuerySet | None = None) -> QuerySet[Touchpoint]:
-    base = Touchpoint.objects.all() if queryset is None else queryset
-    return scoped(base, user, entity="touchpoint", action=action, owner_path="logged_by", own=_own_touchpoint)
+TOUCHPOINT = Rules("touchpoint", owner_path="logged_by", own=_own_touchpoint)
+ATTACHMENT = Rules("attachment", owner_path="touchpoint__logged_by", own=_own_attachment)
+FOLLOWUP = Rules("followup", owner_path="assignee", own=_own_followup)
 
 
 def visible_touchpoints(user: Any) -> QuerySet[Touchpoint]:
-    return _touchpoints(user, "view")
+    return TOUCHPOINT.scoped(user, "view", Touchpoint.objects.all())
 
 
 def exportable_touchpoints(user: Any) -> QuerySet[Touchpoint]:
-    return _touchpoints(user, "export")
+    return TOUCHPOINT.scoped(user, "export", Touchpoint.objects.all())
 
 
 def deleted_touchpoints(user: Any) -> QuerySet[Touchpoint]:
-    return _touchpoints(user, "delete", Touchpoint.all_objects.filter(deleted_at__isnull=False))
-
-
-def _allows_touchpoint(user: Any, touchpoint: Touchpoint, action: str) -> bool:
-    return allows(user, touchpoint, entity="touchpoint", action=action, owner_path="logged_by", own=_own_touchpoint)
+    return TOUCHPOINT.scoped(user, "delete", Touchpoint.all_objects.filter(deleted_at__isnull=False))
 
 
 def can_view_touchpoint(user: Any, touchpoint: Touchpoint) -> bool:
-    return _allows_touchpoint(user, touchpoint, "view")
+    return TOUCHPOINT.allows(user, touchpoint, "view")
 
 
 def can_edit_touchpoint(user: Any, touchpoint: Touchpoint) -> bool:
-    return _allows_touchpoint(user, touchpoint, "edit")
+    return TOUCHPOINT.allows(user, touchpoint, "edit")
 
 
 def can_delete_touchpoint(user: Any, touchpoint: Touchpoint) -> bool:
-    return _allows_touchpoint(user, touchpoint, "delete")
+    return TOUCHPOINT.allows(user, touchpoint, "delete")
 
 
 def can_create_touchpoint(user: Any, customer: Customer) -> bool:
     """Log a touchpoint on `customer`: the create scope must cover the customer."""
-    return allows(user, customer, entity="touchpoint", action="create", owner_path="owner", own=_own_customer)
+    return TOUCHPOINT.allows_on(user, customer, "create", owner_path=CUSTOMER.owner_path, own=CUSTOMER.own)
 
 
 def may_export_touchpoints(user: Any) -> bool:
@@ -137,67 +136,49 @@ def may_export_touchpoints(user: Any) -> bool:
 
 
 def visible_attachments(user: Any) -> QuerySet[Attachment]:
-    return scoped(
-        Attachment.objects.all(), user, entity="attachment", action="view",
-        owner_path="touchpoint__logged_by", own=_own_attachment,
-    )  # fmt: skip
+    return ATTACHMENT.scoped(user, "view", Attachment.objects.all())
 
 
 def can_view_attachment(user: Any, attachment: Attachment) -> bool:
-    return allows(
-        user, attachment, entity="attachment", action="view", owner_path="touchpoint__logged_by", own=_own_attachment
-    )
+    return ATTACHMENT.allows(user, attachment, "view")
 
 
 def can_delete_attachment(user: Any, attachment: Attachment) -> bool:
-    return allows(
-        user, attachment, entity="attachment", action="delete", owner_path="touchpoint__logged_by", own=_own_attachment
-    )
+    return ATTACHMENT.allows(user, attachment, "delete")
 
 
 def can_add_attachment(user: Any, touchpoint: Touchpoint) -> bool:
-    return allows(
-        user, touchpoint, entity="attachment", action="create", owner_path="logged_by", own=_own_touchpoint
-    )
-
-
-def _followups(user: Any, action: str, queryset: QuerySet | None = None) -> QuerySet[FollowUp]:
-    base = FollowUp.objects.all() if queryset is None else queryset
-    return scoped(base, user, entity="followup", action=action, owner_path="assignee", own=_own_followup)
+    return ATTACHMENT.allows_on(user, touchpoint, "create", owner_path=TOUCHPOINT.owner_path, own=TOUCHPOINT.own)
 
 
 def visible_followups(user: Any) -> QuerySet[FollowUp]:
-    return _followups(user, "view")
+    return FOLLOWUP.scoped(user, "view", FollowUp.objects.all())
 
 
 def exportable_followups(user: Any) -> QuerySet[FollowUp]:
-    return _followups(user, "export")
+    return FOLLOWUP.scoped(user, "export", FollowUp.objects.all())
 
 
 def deleted_followups(user: Any) -> QuerySet[FollowUp]:
-    return _followups(user, "delete", FollowUp.all_objects.filter(deleted_at__isnull=False))
-
-
-def _allows_followup(user: Any, followup: FollowUp, action: str) -> bool:
-    return allows(user, followup, entity="followup", action=action, owner_path="assignee", own=_own_followup)
+    return FOLLOWUP.scoped(user, "delete", FollowUp.all_objects.filter(deleted_at__isnull=False))
 
 
 def can_view_followup(user: Any, followup: FollowUp) -> bool:
-    return _allows_followup(user, followup, "view")
+    return FOLLOWUP.allows(user, followup, "view")
 
 
 def can_edit_followup(user: Any, followup: FollowUp) -> bool:
-    return _allows_followup(user, followup, "edit")
+    return FOLLOWUP.allows(user, followup, "edit")
 
 
 def can_delete_followup(user: Any, followup: FollowUp) -> bool:
-    return _allows_followup(user, followup, "delete")
+    return FOLLOWUP.allows(user, followup, "delete")
 
 
 def can_reassign_followup(user: Any, followup: FollowUp) -> bool:
     """Hand a follow-up to a colleague: the assign scope must cover the follow-up."""
-    return _allows_followup(user, followup, "assign")
+    return FOLLOWUP.allows(user, followup, "assign")
 
 
 def can_create_followup(user: Any, customer: Customer) -> bool:
-    return allows(user, customer, entity="followup", action="create", owner_path="owner", own=_own_customer)
+    return FOLLOWUP.allows_on(user, customer, "create", owner_path=CUSTOMER.owner_path, own=CUSTOMER.own)
