@@ -16,5 +16,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     def unread() -> int:
         return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
-    # Lazily evaluated: fragments that never show the navbar cost no query.
-    return {"nav": [item for item in items if item.visible(user)], "unread_notifications": unread}
+    shown = [item for item in items if item.visible(user)]
+    # The unread count is a callable: fragments that never show the navbar cost no query.
+    return {
+        "nav": [item for item in shown if item.group == "main"],
+        "settings_nav": [item for item in shown if item.group == "settings"],
+        "unread_notifications": unread,
+    }

@@ -74,6 +74,8 @@ class NavItem:
     order: int = 100
     # Shown when visible(user) is true.
     visible: Callable[[Any], bool] = lambda user: True
+    # "main" items sit in the top bar; "settings" items in the user menu.
+    group: str = "main"
 
 
 nav_items: dict[str, NavItem] = {}

@@ -9,9 +9,10 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from touchpoint.core.bulk import BulkLoader
@@ -203,6 +204,7 @@ def load_touchpoints(*, rng: random.Random, scale: str, out: Callable[[str], Non
                 participants=[customer.owner] if channel == Channel.MEETING and by != customer.owner else None,
             )  # fmt: skip
         done = _complete_old_followups(rng, now)
+        _backdate_setup(rng, customers, now)
     return f"touchpoints: {len(moments)} touchpoints, {followups} follow-ups ({done} done)"
 
 
@@ -216,6 +218,37 @@ def _complete_old_followups(rng: random.Random, now: datetime) -> int:
             followup_complete(followup=followup, by=followup.assignee, outcome=outcome)
             done += 1
     return done
+
+
+def _backdate_setup(rng: random.Random, customers: list[Customer], now: datetime) -> None:
+    """Put the demo's setup on its two-year story instead of at the minute it was loaded.
+
+    The services stamp every event with the time they run; the demo loads two years in seconds, so
+    the customers, contacts, account teams and follow-ups it creates are moved back to when that
+    story has them happen. Only demo data is rewritten this way.
+    """
+    first_touch = dict(
+        Touchpoint.objects.filter(customer__in=customers).values("customer_id").annotate(first=Min("occurred_at"))
+        .values_list("customer_id", "first")
+    )  # fmt: skip
+    setup_verbs = ["customer.created", "customer.branch_added", "customer.team_changed", "contact.created"]
+    for customer in customers:
+        start = first_touch.get(customer.pk, now - timedelta(days=700)) - timedelta(days=rng.randint(3, 60))
+        Customer.all_objects.filter(pk=customer.pk).update(created_at=start)
+        Contact.all_objects.filter(customer=customer).update(created_at=start)
+        Event.objects.filter(customer_id=customer.pk, verb__in=setup_verbs).update(occurred_at=start)
+    for followup in FollowUp.objects.filter(customer__in=customers).select_related("touchpoint"):
+        planned = followup.touchpoint.occurred_at if followup.touchpoint else followup.created_at
+        Event.objects.filter(target_type="touchpoints.followup", target_id=followup.pk, verb="followup.created").update(
+            occurred_at=planned
+        )
+        if followup.done_at:
+            done_at = min(now, datetime.combine(followup.due_on, time(hour=rng.randint(9, 17)), tzinfo=planned.tzinfo)
+                          + timedelta(days=rng.randint(-2, 3)))  # fmt: skip
+            FollowUp.all_objects.filter(pk=followup.pk).update(done_at=done_at, created_at=planned)
+            Event.objects.filter(target_type="touchpoints.followup", target_id=followup.pk, verb="followup.done").update(
+                occurred_at=done_at
+            )
 
 
 # --- Benchmark scale ---------------------------------------------------------------
