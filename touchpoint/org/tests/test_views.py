@@ -147,3 +147,29 @@ def test_admin_adds_a_department(client, personas):
                                                            "order": 15, "is_active": "on"})  # fmt: skip
     assert response.status_code == 302
     assert Department.objects.filter(code="presales", name="售前部").exists()
+
+
+@pytest.mark.django_db
+def test_password_reset_sends_a_working_link_by_email(client, personas, mailoutbox):
+    import re
+
+    response = client.post(reverse("account_reset_password"), {"email": "rep@touchpoint.example"})
+    assert response.status_code == 302
+    [message] = mailoutbox
+    assert message.to == ["rep@touchpoint.example"]
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", message.body).group(1)
+    form_page = client.get(link, follow=True)
+    assert form_page.status_code == 200
+    new_password = "Fresh-Passw0rd-2026"
+    done = client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
+                       {"password1": new_password, "password2": new_password})  # fmt: skip
+    assert done.status_code == 302
+    personas.sales_rep.refresh_from_db()
+    assert personas.sales_rep.check_password(new_password)
+
+
+@pytest.mark.django_db
+def test_login_page_offers_the_language_switch_before_signing_in(client):
+    html = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="language-switch"' in html
+    assert "Sign in to Touchpoint CRM" in html

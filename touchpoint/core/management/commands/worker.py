@@ -14,4 +14,6 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("db_worker", interval=options["interval"], batch=options["batch"], verbosity=options["verbosity"])
+        # No autoreload: `serve` and production stop the worker cleanly themselves.
+        call_command("db_worker", interval=options["interval"], batch=options["batch"], reload=False,
+                     verbosity=options["verbosity"])  # fmt: skip
