@@ -10,6 +10,7 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 
 class Renderer(TemplatesSetting):
@@ -68,13 +69,28 @@ def style_widgets(form: forms.BaseForm) -> None:
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
-class StyledForm(forms.Form):
+# What Django puts where the request held bytes that are not UTF-8.
+UNREADABLE = "\ufffd"
+
+
+class ReadableText(forms.BaseForm):
+    """Refuses text that arrived as malformed UTF-8, field by field, instead of storing mojibake."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str) and UNREADABLE in value:
+                self.add_error(name, _("This text arrived garbled (it was not valid UTF-8). Please type it again."))
+        return cleaned
+
+
+class StyledForm(ReadableText, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_widgets(self)
 
 
-class StyledModelForm(forms.ModelForm):
+class StyledModelForm(ReadableText, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         style_widgets(self)

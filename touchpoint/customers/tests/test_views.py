@@ -373,3 +373,13 @@ def test_merging_from_the_page_needs_delete_rights_on_the_duplicate(client, pers
     client.force_login(personas.admin)
     assert client.post(url, {"duplicate": personas.customer_b.pk, "reason": "合并"}).status_code == 302
     assert not Customer.objects.filter(pk=personas.customer_b.pk).exists()
+
+
+@pytest.mark.django_db
+def test_malformed_utf8_in_a_posted_form_is_a_field_error_not_a_500(client, personas):
+    client.force_login(personas.sales_rep)
+    body = b"name=%FF%FE%E4%B8&customer_type=securities&status=prospect"
+    response = client.post(reverse("customers:new"), body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "name" in response.context["form"].errors
+    assert not Customer.objects.filter(name__contains="\ufffd").exists()
