@@ -22,6 +22,12 @@ from touchpoint.core.api import (
     VersionedUpdateSerializer,
     filter_parameters,
 )
+from touchpoint.core.identifiers import (
+    normalise_credit_code,
+    validate_credit_code,
+    validate_landline,
+    validate_mobile,
+)
 from touchpoint.core.search import search_filter
 from touchpoint.customers.access import (
     can_assign_customer,
@@ -54,12 +60,6 @@ from touchpoint.customers.services import (
     customer_delete,
     customer_reassign,
     customer_update,
-)
-from touchpoint.customers.validators import (
-    normalise_credit_code,
-    validate_credit_code,
-    validate_landline,
-    validate_mobile,
 )
 from touchpoint.org.access import visible_users
 from touchpoint.org.models import User

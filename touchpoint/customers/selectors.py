@@ -72,7 +72,7 @@ def customer_timeline(
     left out by the filters the owning apps register.
     """
     # A merged customer's history belongs to the one it was merged into.
-    customer_ids = [customer.pk, *Customer.all_objects.filter(merged_into=customer).values_list("pk", flat=True)]
+    customer_ids = [customer.pk, *Customer.all_objects.filter(merged_into=customer).order_by().values_list("pk", flat=True)]
     events = Event.objects.filter(customer_id__in=customer_ids).select_related("actor", "department")
     for hide in timeline_filters.values():
         hidden = hide(user, customer_ids)
