@@ -28,21 +28,11 @@ from touchpoint.testing_matrix import (
     row,
     scope_for,
     text_of,
-    world_once,
 )
 
 NOTE = "权限矩阵修改"
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    yield from world_once(django_db_blocker, str(tmp_path_factory.mktemp("media")))
-
-
-@pytest.fixture
-def w(world, db, settings):
-    settings.MEDIA_ROOT = world.media_root
-    return world
 
 
 def customer_url(suffix=""):

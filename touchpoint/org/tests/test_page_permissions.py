@@ -10,18 +10,7 @@ from touchpoint.core.models import Event
 from touchpoint.customers.models import Customer
 from touchpoint.org.models import Department, PolicyRule
 from touchpoint.org.policy import CACHE_KEY, S, effective_table
-from touchpoint.testing_matrix import OUTSIDER, PERSONAS, scope_for, text_of, world_once
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    yield from world_once(django_db_blocker, str(tmp_path_factory.mktemp("media")))
-
-
-@pytest.fixture
-def w(world, db, settings):
-    settings.MEDIA_ROOT = world.media_root
-    return world
+from touchpoint.testing_matrix import OUTSIDER, PERSONAS, scope_for, text_of
 
 
 def may(user, entity, action):

@@ -26,7 +26,6 @@ from touchpoint.testing_matrix import (
     fresh,
     pdf,
     row,
-    world_once,
 )
 from touchpoint.touchpoints.forms import FollowUpForm, TouchpointEditForm
 from touchpoint.touchpoints.models import Attachment, FollowUp, Touchpoint
@@ -35,15 +34,6 @@ from touchpoint.touchpoints.services import followup_delete, touchpoint_delete
 CHANGED = "权限矩阵修改"
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    yield from world_once(django_db_blocker, str(tmp_path_factory.mktemp("media")))
-
-
-@pytest.fixture
-def w(world, db, settings):
-    settings.MEDIA_ROOT = world.media_root
-    return world
 
 
 def url(prefix, suffix=""):
