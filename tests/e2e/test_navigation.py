@@ -58,3 +58,30 @@ def test_switching_the_language_to_english_redraws_the_same_page_in_english(peop
     expect(page.locator("#timeline-title")).to_have_text("Timeline")
     expect(page.locator("#contacts-title")).to_contain_text("Contacts")
     page.screenshot(path=screenshot_dir / "english.png", full_page=True)
+
+
+@pytest.mark.browser
+def test_the_360_timeline_loads_more_as_you_scroll_and_filters_by_channel(people, signed_in, screenshot_dir):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from touchpoint.touchpoints.services import touchpoint_log
+
+    customer = people.customer_a
+    start = timezone.now() - timedelta(days=60)
+    for day in range(40):
+        touchpoint_log(by=people.sales_rep, customer=customer, channel="wechat" if day % 4 == 0 else "phone",
+                       direction="in", subject=f"第{day:02d}次沟通", occurred_at=start + timedelta(days=day))  # fmt: skip
+    page = signed_in("rep")
+    page.goto(f"/customers/{customer.pk}/")
+    items = page.locator("#timeline .timeline-item")
+    expect(items).to_have_count(25)
+    page.locator("#timeline li[hx-trigger='revealed']").scroll_into_view_if_needed()
+    expect(items).not_to_have_count(25)
+    expect(page.locator("#timeline")).to_contain_text("第00次沟通")
+
+    page.locator("#tl-channel").select_option("wechat")
+    expect(items).to_have_count(10)
+    expect(page.locator("#timeline")).not_to_contain_text("第01次沟通")
+    page.screenshot(path=screenshot_dir / "timeline-wechat.png", full_page=True)
