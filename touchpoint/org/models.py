@@ -91,8 +91,10 @@ class User(AbstractUser):
 class Membership(models.Model):
     """A position a user holds in a department."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="memberships"
+    )
     position = models.CharField(_("position"), max_length=32, choices=Position.choices)
 
     class Meta:
@@ -108,7 +110,7 @@ class Membership(models.Model):
 
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=60)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="teams")
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="teams")
     lead = models.ForeignKey(
         User, verbose_name=_("lead"), null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
     )

@@ -173,3 +173,38 @@ def test_login_page_offers_the_language_switch_before_signing_in(client):
     html = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="language-switch"' in html
     assert "Sign in to Touchpoint CRM" in html
+
+
+@pytest.mark.django_db
+def test_admin_deactivates_a_user_from_the_admin_and_their_token_dies(client, personas):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=personas.sales_rep)
+    personas.admin.is_staff = personas.admin.is_superuser = True
+    personas.admin.save()
+    client.force_login(personas.admin)
+    response = client.post("/admin/org/user/", {"action": "deactivate", "_selected_action": [personas.sales_rep.pk]})
+    assert response.status_code == 302
+    personas.sales_rep.refresh_from_db()
+    assert not personas.sales_rep.is_active
+    assert not Token.objects.filter(pk=token.pk).exists()
+
+
+@pytest.mark.django_db
+def test_admin_adds_a_user_with_a_position(client, personas):
+    from touchpoint.org.models import Membership, User
+    from touchpoint.testing import department
+
+    personas.admin.is_staff = personas.admin.is_superuser = True
+    personas.admin.save()
+    client.force_login(personas.admin)
+    assert client.get("/admin/org/user/add/").status_code == 200
+    response = client.post("/admin/org/user/add/", {
+        "username": "newrep", "full_name": "新销售", "email": "newrep@touchpoint.example",
+        "department": department("sales").pk, "password1": "Touchpoint-New-2026", "password2": "Touchpoint-New-2026",
+        "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "0",
+        "memberships-0-department": department("sales").pk, "memberships-0-position": "sales_rep",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(username="newrep")
+    assert Membership.objects.filter(user=user, position="sales_rep").exists()
