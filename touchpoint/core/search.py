@@ -13,6 +13,7 @@ FTS5 external-content table kept in step by triggers. Both take prefix queries.
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from django.db import connection, models
 from django.db.models import BooleanField
@@ -67,7 +68,7 @@ def email_tokens(email: str) -> set[str]:
 
 
 def index_tokens(
-    *, names: list[str] = (), phones: list[str] = (), emails: list[str] = (), codes: list[str] = ()  # type: ignore[assignment]
+    *, names: Sequence[str] = (), phones: Sequence[str] = (), emails: Sequence[str] = (), codes: Sequence[str] = ()
 ) -> str:
     tokens: set[str] = set()
     for name in names:

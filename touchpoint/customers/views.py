@@ -146,9 +146,11 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_for(request, pk)
     user = request.user
     events = selectors.customer_timeline(user=user, customer=customer)
+    contacts, contact_total = selectors.customer_contacts(user=user, customer=customer)
     context = {
         "customer": customer,
-        **dict(zip(("contacts", "contact_total"), selectors.customer_contacts(user=user, customer=customer), strict=True)),
+        "contacts": contacts,
+        "contact_total": contact_total,
         "branches": selectors.customer_branches(user=user, customer=customer),
         "team": AccountMember.objects.filter(customer=customer).select_related("user").order_by("role"),
         "tags": list(customer.tags.all()),
