@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "touchpoint.org",
     "touchpoint.customers",
     "touchpoint.touchpoints",
+    "touchpoint.sales",
 ]
 
 MIDDLEWARE = [
@@ -348,6 +349,16 @@ SPECTACULAR_SETTINGS = {
 TOUCHPOINT_FUTURE_TOLERANCE_MINUTES = env_int("TOUCHPOINT_FUTURE_TOLERANCE_MINUTES", 10)
 # A customer with no touchpoint for this many days shows on the managers' workspace.
 CUSTOMER_QUIET_DAYS = env_int("CUSTOMER_QUIET_DAYS", 30)
+
+# --- Sales -----------------------------------------------------------------------
+DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "CNY")
+# VAT in percent: software and services, and goods (hardware). Each quote line may override.
+TAX_RATE_SERVICES = env_str("TAX_RATE_SERVICES", "6")
+TAX_RATE_GOODS = env_str("TAX_RATE_GOODS", "13")
+# An open opportunity with no touchpoint for this many days is stalled on the manager's workspace.
+OPPORTUNITY_STALLED_DAYS = env_int("OPPORTUNITY_STALLED_DAYS", 21)
+# The public lead form: submissions accepted per client address per hour.
+LEAD_FORM_PER_HOUR = env_int("LEAD_FORM_PER_HOUR", 5)
 
 LOGGING = {
     "version": 1,

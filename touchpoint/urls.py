@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("touchpoint.org.urls")),
     path("", include("touchpoint.customers.urls")),
     path("", include("touchpoint.touchpoints.urls")),
+    path("sales/", include("touchpoint.sales.urls")),
 ]

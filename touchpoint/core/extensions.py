@@ -135,3 +135,20 @@ class RecycleSection:
 
 
 recycle_sections: dict[str, RecycleSection] = {}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A pre-confirmation check's answer: pass, warn (go on, but say why) or block (stop, say why)."""
+
+    check: str
+    outcome: str  # "pass" | "warn" | "block"
+    message: str = ""
+
+
+PASS, WARN, BLOCK = "pass", "warn", "block"
+
+# Checks run before a contract is confirmed and before a quote is approved: check(record, user) ->
+# CheckResult. The finance module registers the credit check here.
+contract_checks: dict[str, Callable[[Any, Any], CheckResult]] = {}
+quote_checks: dict[str, Callable[[Any, Any], CheckResult]] = {}

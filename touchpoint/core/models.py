@@ -181,3 +181,32 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class BilingualName(models.Model):
+    """A configurable label kept in Chinese and English (stages, requirement areas, products)."""
+
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=60)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+
+
+class DocumentSequence(models.Model):
+    """The last number handed out per document kind and year (quotes, contracts, invoices)."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="document_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
