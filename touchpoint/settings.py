@@ -357,6 +357,13 @@ TAX_RATE_SERVICES = env_str("TAX_RATE_SERVICES", "6")
 TAX_RATE_GOODS = env_str("TAX_RATE_GOODS", "13")
 # An open opportunity with no touchpoint for this many days is stalled on the manager's workspace.
 OPPORTUNITY_STALLED_DAYS = env_int("OPPORTUNITY_STALLED_DAYS", 21)
+# The letterhead on quotes, contracts and acceptance certificates (PDF).
+COMPANY_NAME = env_str("COMPANY_NAME", "触点软件科技有限公司")
+COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "上海市浦东新区张江高科技园区")
+COMPANY_PHONE = env_str("COMPANY_PHONE", "021-5080 0000")
+COMPANY_WEBSITE = env_str("COMPANY_WEBSITE", "")
+# An optional PNG or SVG logo file for the letterhead.
+COMPANY_LOGO = env_str("COMPANY_LOGO", "")
 # The public lead form: submissions accepted per client address per hour.
 LEAD_FORM_PER_HOUR = env_int("LEAD_FORM_PER_HOUR", 5)
 

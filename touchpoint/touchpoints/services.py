@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.core.mail import EmailMessage, make_msgid
 from django.db import transaction
 from django.db.models import Q
@@ -210,9 +210,20 @@ def attachment_delete(*, attachment: Attachment, by: Any) -> Attachment:
 
 @transaction.atomic
 def email_send(
-    *, by: Any, contact: Contact, subject: str, body: str, cc_self: bool = False
+    *,
+    by: Any,
+    contact: Contact,
+    subject: str,
+    body: str,
+    cc_self: bool = False,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    link_type: str = "",
+    link_id: int | None = None,
 ) -> Touchpoint:
-    """Send an email to a contact by SMTP and log it as an outbound email touchpoint."""
+    """Send an email to a contact by SMTP and log it as an outbound email touchpoint.
+
+    `attachments` are (file name, content, MIME type); they go with the mail and are kept on the
+    touchpoint. `link_type`/`link_id` tie the touchpoint to a work item (a quote, a request)."""
     if not contact.email:
         raise ValidationError({"contact": _("This contact has no email address.")})
     if contact.do_not_contact:
@@ -224,6 +235,8 @@ def email_send(
     touchpoint = touchpoint_log(
         by=by, customer=contact.customer, channel=Channel.EMAIL, direction=Direction.OUTBOUND,
         subject=subject, notes=body, contacts=[contact], email_to=contact.email, email_message_id=message_id,
+        files=[SimpleUploadedFile(name, content, content_type=kind) for name, content, kind in attachments or []],
+        link_type=link_type, link_id=link_id,
     )  # fmt: skip
     message = EmailMessage(
         subject=subject,
@@ -233,6 +246,8 @@ def email_send(
         reply_to=[by.email] if by.email else [],
         headers={"Message-ID": message_id},
     )
+    for name, content, kind in attachments or []:
+        message.attach(name, content, kind)
     transaction.on_commit(lambda: message.send(fail_silently=False))
     return touchpoint
 

@@ -1,8 +1,11 @@
+from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field, Model
 from django.urls import NoReverseMatch, reverse
 
 from touchpoint.core.events import event_label
@@ -26,6 +29,23 @@ def event_url(event: Event) -> str:
         return reverse(name, args=[event.target_id])
     except NoReverseMatch:
         return ""
+
+
+@register.filter
+def choice_label(record: Model, field_name: str) -> Any:
+    """What `record.get_<field_name>_display` shows, for rows in a loop.
+
+    Django rebuilds the field's choice map, translating every label, on each get_FOO_display call;
+    here the map is built once per field and only the shown label is translated.
+    """
+    field = record._meta.get_field(field_name)
+    value = getattr(record, field.attname)  # type: ignore[union-attr]
+    return _choice_labels(field).get(value, value)  # type: ignore[arg-type]
+
+
+@cache
+def _choice_labels(field: Field) -> dict[Any, Any]:
+    return dict(field.flatchoices)
 
 
 @register.simple_tag(takes_context=True)
@@ -58,3 +78,14 @@ def field_label(event: Event, change: dict[str, Any]) -> str:
         return str(model._meta.get_field(change.get("field", "")).verbose_name)  # type: ignore[union-attr]
     except (LookupError, ValueError, FieldDoesNotExist, AttributeError):
         return str(change.get("label", ""))
+
+
+@register.filter
+def amount(value: Any) -> str:
+    """A money amount with thousands separators and two decimals (1,234,567.80), whatever the language."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{Decimal(value):,.2f}"
+    except (ArithmeticError, TypeError, ValueError):
+        return ""
