@@ -152,3 +152,33 @@ PASS, WARN, BLOCK = "pass", "warn", "block"
 # CheckResult. The finance module registers the credit check here.
 contract_checks: dict[str, Callable[[Any, Any], CheckResult]] = {}
 quote_checks: dict[str, Callable[[Any, Any], CheckResult]] = {}
+
+
+@dataclass(frozen=True)
+class TouchpointAction:
+    """A button on a touchpoint's page that starts work a higher app owns ("Create lead" from a call).
+
+    The button links to `url_name` with `?touchpoint=<id>`; it shows when visible(user, touchpoint).
+    """
+
+    key: str
+    label: Promise | str
+    url_name: str
+    visible: Callable[[Any, Any], bool]
+    order: int = 100
+    icon: str = ""
+
+
+touchpoint_actions: dict[str, TouchpointAction] = {}
+
+
+def touchpoint_action_links(user: Any, touchpoint: Any) -> list[dict[str, Any]]:
+    """The actions the user may take from this touchpoint, as {label, url, icon}, in order."""
+    from django.urls import reverse
+
+    chosen = sorted(touchpoint_actions.values(), key=lambda a: (a.order, a.key))
+    return [
+        {"label": a.label, "url": f"{reverse(a.url_name)}?touchpoint={touchpoint.pk}", "icon": a.icon}
+        for a in chosen
+        if a.visible(user, touchpoint)
+    ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from touchpoint.core.editing import versioned_edit
+from touchpoint.core.extensions import touchpoint_action_links
 from touchpoint.core.forms import apply_validation_error
 from touchpoint.core.history import history_page
 from touchpoint.customers.access import visible_contacts
@@ -77,6 +78,7 @@ def touchpoint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_delete": access.can_delete_touchpoint(request.user, touchpoint),
         "can_attach": access.can_add_attachment(request.user, touchpoint),
         "attachment_form": AttachmentForm(),
+        "actions": touchpoint_action_links(request.user, touchpoint),
     }
     return render(request, "touchpoints/touchpoint_detail.html", context)
 
