@@ -1,10 +1,13 @@
 """Form plumbing shared by every app: Bootstrap styling and the version field for stale edits."""
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.forms import DeclarativeFieldsMetaclass
+from django.forms.models import ModelFormMetaclass
 from django.forms.renderers import TemplatesSetting
 from django.forms.utils import flatatt
 from django.utils import timezone
@@ -26,17 +29,24 @@ class FastSelect(forms.Select):
     """
 
     def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _group, choices, _index in widget["optgroups"]
-                for option in choices
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        options = format_html_join("", '<option value="{}"{}>{}</option>', self._options(self.format_value(value)))
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+
+    def _options(self, wanted: list[str]) -> Iterator[tuple[Any, str, Any]]:
+        """(value, selected marker, label) of each option, selected as Django's optgroups() decides."""
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, list | tuple):
+                group = option_label
+            else:
+                group = [("" if option_value is None else option_value, option_label)]
+            for subvalue, sublabel in group:
+                selected = (not has_selected or self.allow_multiple_selected) and str(subvalue) in wanted
+                has_selected |= selected
+                yield subvalue, " selected" if selected else "", sublabel
 
 
 class FastSelectMultiple(FastSelect, forms.SelectMultiple):
@@ -54,8 +64,9 @@ def _faster(widget: forms.Widget) -> forms.Widget:
     return fast
 
 
-def style_widgets(form: forms.BaseForm) -> None:
-    for field in form.fields.values():
+def style_fields(fields: dict[str, forms.Field]) -> None:
+    """Bootstrap classes and one-pass selects. Idempotent: subclasses share their parents' fields."""
+    for field in fields.values():
         field.widget = _faster(field.widget)
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
@@ -66,7 +77,25 @@ def style_widgets(form: forms.BaseForm) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        classes = widget.attrs.get("class", "")
+        if css not in classes.split():
+            widget.attrs["class"] = f"{classes} {css}".strip()
+
+
+class StyledFormMetaclass(DeclarativeFieldsMetaclass):
+    """Styles a form class's fields once, when the class is built; each form then deep-copies styled fields."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
+        new_class = super().__new__(mcs, name, bases, attrs)
+        style_fields(new_class.base_fields)  # type: ignore[attr-defined]
+        return new_class
+
+
+class StyledModelFormMetaclass(ModelFormMetaclass):
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
+        new_class = super().__new__(mcs, name, bases, attrs)
+        style_fields(new_class.base_fields)  # type: ignore[attr-defined]
+        return new_class
 
 
 # What Django puts where the request held bytes that are not UTF-8.
@@ -84,16 +113,12 @@ class ReadableText(forms.BaseForm):
         return cleaned
 
 
-class StyledForm(ReadableText, forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_widgets(self)
+class StyledForm(ReadableText, forms.Form, metaclass=StyledFormMetaclass):
+    pass
 
 
-class StyledModelForm(ReadableText, forms.ModelForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_widgets(self)
+class StyledModelForm(ReadableText, forms.ModelForm, metaclass=StyledModelFormMetaclass):
+    pass
 
 
 class VersionedModelForm(StyledModelForm):
@@ -146,6 +171,17 @@ def limit_choices(form: forms.BaseForm, **querysets: Any) -> None:
         field = form.fields[name]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = queryset
+
+
+def share_choices(first: forms.ModelChoiceField, *others: forms.ModelChoiceField) -> None:
+    """Query the rows of `first` once and list them in every field given (two forms on a page over the same rows).
+
+    Each field keeps its own empty label, and its own queryset for validation.
+    """
+    rows = [first.iterator(first).choice(row) for row in first.queryset or ()]
+    for field in (first, *others):
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        field.widget.choices = [*empty, *rows]  # type: ignore[attr-defined]
 
 
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
