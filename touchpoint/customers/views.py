@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from touchpoint.core.editing import versioned_edit
 from touchpoint.core.exports import csv_response, xlsx_response
 from touchpoint.core.extensions import customer_counters, customer_panels
-from touchpoint.core.forms import apply_validation_error
+from touchpoint.core.forms import apply_validation_error, share_choices
 from touchpoint.core.history import history_page
 from touchpoint.core.models import Channel, EventKind
 from touchpoint.core.pagination import CappedPaginator
@@ -62,21 +62,25 @@ def _query_from(form: CustomerFilterForm) -> selectors.CustomerQuery:
 @login_required
 @require_GET
 def customer_list(request: AuthedRequest) -> HttpResponse:
-    form = CustomerFilterForm(request.GET or None, owners=_active_users(request))
+    owners = _active_users(request)
+    form = CustomerFilterForm(request.GET or None, owners=owners)
     if request.GET and not form.is_valid():
         return render(request, "customers/customer_list.html", {"form": form, "page": None}, status=400)
     query = _query_from(form) if request.GET else selectors.CustomerQuery()
     customers = selectors.customer_list(user=request.user, query=query)
     page = CappedPaginator(customers, PAGE_SIZE, page=request.GET.get("page")).get_page(request.GET.get("page"))
+    may_assign = access.may_assign_customers(request.user)
+    reassign_form = ReassignForm(owners=owners) if may_assign else None
+    if reassign_form is not None:
+        share_choices(form.fields["owner"], reassign_form.fields["owner"])  # type: ignore[arg-type]
     context = {
         "form": form,
         "page": page,
         "saved_filters": SavedFilter.objects.filter(user=request.user, list_name="customers"),
         "may_export": access.may_export_customers(request.user),
-        "may_assign": access.may_assign_customers(request.user),
+        "may_assign": may_assign,
         "may_create": access.can_create_customer(request.user),
-        "reassign_form": ReassignForm(owners=_active_users(request)),
-        "save_form": SavedFilterForm(),
+        "reassign_form": reassign_form,
     }
     template = "customers/customer_list.html#results" if request.htmx else "customers/customer_list.html"
     return render(request, template, context)
