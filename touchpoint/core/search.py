@@ -11,9 +11,14 @@ PostgreSQL indexes it with a GIN index on a stored to_tsvector('simple', search_
 FTS5 external-content table kept in step by triggers. Both take prefix queries.
 """
 
+import json
+import os
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
+from importlib import resources
+from types import ModuleType
 
 from django.db import connection, models
 from django.db.models import BooleanField
@@ -36,9 +41,52 @@ def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+_pinyin_lock = threading.Lock()
+_pinyin_module: ModuleType | None = None
+
+
+def load_pinyin() -> ModuleType:
+    """pypinyin, loaded on first use: only processes that write names pay for its dictionaries.
+
+    Loaded as it ships, its phrase table (what keeps polyphones such as 银行 and 重庆 right) costs a
+    process about 35 MB: 144,000 small lists of 1,250 distinct readings, and the memory stays with the
+    process even if they are shared afterwards. So pypinyin starts without it (its documented
+    PYPINYIN_NO_PHRASES and PYPINYIN_NO_DICT_COPY switches), and the same table is read here one
+    phrase at a time, each reading shared as it is read, then handed over with load_phrases_dict().
+    pypinyin deep-copies a phrase's readings before using them, so shared lists are never changed.
+    """
+    global _pinyin_module
+    with _pinyin_lock:
+        if _pinyin_module is None:
+            os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+            os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+            import pypinyin
+
+            table = resources.files("pypinyin").joinpath("phrases_dict.json").read_text("utf-8")
+            pypinyin.load_phrases_dict(_shared_phrases(table))
+            _pinyin_module = pypinyin
+    return _pinyin_module
+
+
+def _shared_phrases(text: str) -> dict[str, list[list[str]]]:
+    """Decode pypinyin's phrase table (a JSON object of phrase → readings) entry by entry."""
+    decoder = json.JSONDecoder()
+    space = re.compile(r"[\s,:]*")
+    readings: dict[tuple[str, ...], list[str]] = {}
+    phrases: dict[str, list[list[str]]] = {}
+    at = space.match(text, text.index("{") + 1).end()  # type: ignore[union-attr]
+    while text[at] != "}":
+        phrase, at = decoder.raw_decode(text, at)
+        at = space.match(text, at).end()  # type: ignore[union-attr]
+        value, at = decoder.raw_decode(text, at)
+        phrases[phrase] = [readings.setdefault(tuple(reading), reading) for reading in value]
+        at = space.match(text, at).end()  # type: ignore[union-attr]
+    return phrases
+
+
 def name_tokens(name: str) -> set[str]:
-    # pypinyin's dictionaries take tens of MB: load them only in processes that write names.
-    from pypinyin import Style, lazy_pinyin
+    pypinyin = load_pinyin()
+    lazy_pinyin, Style = pypinyin.lazy_pinyin, pypinyin.Style
 
     text = normalise(name)
     tokens: set[str] = set()

@@ -15,13 +15,12 @@ from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
-from pypinyin import lazy_pinyin
 
 from touchpoint.core.bulk import BulkLoader
 from touchpoint.core.extensions import DemoStep, demo_steps
 from touchpoint.core.identifiers import USCC_ALPHABET, uscc_check_character
 from touchpoint.core.models import Event, EventKind
-from touchpoint.core.search import email_tokens, name_tokens, phone_tokens
+from touchpoint.core.search import email_tokens, load_pinyin, name_tokens, phone_tokens
 from touchpoint.customers.models import (
     AccountMember,
     AccountRole,
@@ -171,7 +170,7 @@ def person_name(rng: random.Random) -> str:
 @lru_cache(maxsize=50_000)
 def _pinyin(name: str) -> str:
     """A mailbox name from pinyin: 张伟 → zhangwei."""
-    return "".join(lazy_pinyin(name))
+    return "".join(load_pinyin().lazy_pinyin(name))
 
 
 @dataclass
