@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from touchpoint.customers.api import ContactViewSet, CustomerViewSet
 from touchpoint.org.api import DepartmentViewSet, UserViewSet
+from touchpoint.sales.api.opportunities import OpportunityViewSet, RequirementViewSet
 from touchpoint.touchpoints.api import FollowUpViewSet, TouchpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -16,6 +17,8 @@ router.register("customers", CustomerViewSet, basename="api-customer")
 router.register("contacts", ContactViewSet, basename="api-contact")
 router.register("touchpoints", TouchpointViewSet, basename="api-touchpoint")
 router.register("followups", FollowUpViewSet, basename="api-followup")
+router.register("opportunities", OpportunityViewSet, basename="api-opportunity")
+router.register("requirements", RequirementViewSet, basename="api-requirement")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -10,3 +10,6 @@ touchpoint_actions["create_lead"] = TouchpointAction(
     "create_lead", _("Create lead"), "sales:lead_new", visible=lambda user, touchpoint: can_create_lead(user),
     order=10, icon="bi-funnel",
 )  # fmt: skip
+nav_register(NavItem("opportunities", _("Opportunities"), "sales:opportunities", order=50,
+                     visible=lambda user: may(user, "opportunity", "view")))  # fmt: skip
+event_links["sales.opportunity"] = "sales:opportunity_detail"

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from touchpoint.sales.views import leads as lead_views
+from touchpoint.sales.views import opportunities as opportunity_views
+from touchpoint.sales.views import requirements as requirement_views
 
 app_name = "sales"
 
@@ -23,6 +25,25 @@ urlpatterns: list = [
     path("enquiry/", lead_views.enquiry, name="enquiry"),
     path("enquiry/thanks/", lead_views.enquiry_thanks, name="enquiry_thanks"),
     # --- opportunities, kanban, forecast, requirements (views/opportunities.py, views/requirements.py) ---
+    path("opportunities/", opportunity_views.opportunity_list, name="opportunities"),
+    path("opportunities/export/", opportunity_views.opportunity_export, name="opportunity_export"),
+    path("opportunities/board/", opportunity_views.opportunity_board, name="opportunity_board"),
+    path("customers/<int:customer_pk>/opportunities/new/", opportunity_views.opportunity_create,
+         name="opportunity_new"),  # fmt: skip
+    path("opportunities/<int:pk>/", opportunity_views.opportunity_detail, name="opportunity_detail"),
+    path("opportunities/<int:pk>/edit/", opportunity_views.opportunity_edit, name="opportunity_edit"),
+    path("opportunities/<int:pk>/history/", opportunity_views.opportunity_history, name="opportunity_history"),
+    path("opportunities/<int:pk>/move/", opportunity_views.opportunity_move, name="opportunity_move"),
+    path("opportunities/<int:pk>/reassign/", opportunity_views.opportunity_reassign, name="opportunity_reassign"),
+    path("opportunities/<int:pk>/team/", opportunity_views.opportunity_team, name="opportunity_team"),
+    path("opportunities/<int:pk>/delete/", opportunity_views.opportunity_delete, name="opportunity_delete"),
+    path("opportunities/<int:pk>/requirements/", requirement_views.requirement_section, name="requirements"),
+    path("opportunities/<int:pk>/requirements/new/", requirement_views.requirement_add, name="requirement_new"),
+    path("opportunities/<int:pk>/requirements/reuse/", requirement_views.requirement_reuse,
+         name="requirement_reuse"),  # fmt: skip
+    path("requirements/<int:pk>/edit/", requirement_views.requirement_edit, name="requirement_edit"),
+    path("requirements/<int:pk>/delete/", requirement_views.requirement_delete, name="requirement_delete"),
+    path("requirements/<int:pk>/move/", requirement_views.requirement_move, name="requirement_move"),
     # --- catalogue (views/catalogue.py) ---
     # --- quotes and approvals (views/quotes.py) ---
     # --- contracts (views/contracts.py) ---

@@ -17,7 +17,7 @@ from touchpoint.core.uploads import check_upload
 from touchpoint.customers.models import Contact, Customer, CustomerType
 from touchpoint.org.models import User
 from touchpoint.sales.models import Lead, LeadSource, LeadStatus
-from touchpoint.sales.services.leads import IMPORT_ROW_LIMIT, LEAD_FIELDS, field_label
+from touchpoint.sales.services.leads import IMPORT_ROW_LIMIT, LEAD_FIELDS, field_label, lead_values_check
 
 LEAD_FORM_FIELDS = list(LEAD_FIELDS)
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -48,6 +48,18 @@ class LeadForm(VersionedModelForm):
         # point gives the same message; the model's EmailField would add a second one.
         self.fields["email"] = forms.CharField(label=self.fields["email"].label, required=False, max_length=120)
         self.fields["email"].widget.attrs.update({"class": "form-control", "inputmode": "email"})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        values = {name: data.get(name, "") or "" for name in LEAD_FIELDS}
+        try:
+            lead_values_check(values)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                if name in self.fields and name not in self.errors:
+                    for message in messages:
+                        self.add_error(name, message)
+        return data
 
 
 OWNER_NONE = "none"

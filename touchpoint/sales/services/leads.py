@@ -101,6 +101,11 @@ def _check(lead: Lead) -> None:
         raise ValidationError(errors)
 
 
+def lead_values_check(values: dict[str, Any]) -> None:
+    """The checks lead_create makes, for a form that wants every field's error at once."""
+    _check(Lead(**_clean(values)))
+
+
 def field_label(name: str) -> str:
     return str(getattr(Lead._meta.get_field(name), "verbose_name", name))
 
