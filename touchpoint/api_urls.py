@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from touchpoint.customers.api import ContactViewSet, CustomerViewSet
 from touchpoint.org.api import DepartmentViewSet, UserViewSet
+from touchpoint.sales.api.catalogue import ModuleViewSet, ProductViewSet, RequirementAreaViewSet
 from touchpoint.sales.api.opportunities import OpportunityViewSet, RequirementViewSet
 from touchpoint.touchpoints.api import FollowUpViewSet, TouchpointViewSet
 
@@ -19,6 +20,9 @@ router.register("touchpoints", TouchpointViewSet, basename="api-touchpoint")
 router.register("followups", FollowUpViewSet, basename="api-followup")
 router.register("opportunities", OpportunityViewSet, basename="api-opportunity")
 router.register("requirements", RequirementViewSet, basename="api-requirement")
+router.register("products", ProductViewSet, basename="api-product")
+router.register("modules", ModuleViewSet, basename="api-module")
+router.register("requirement-areas", RequirementAreaViewSet, basename="api-requirement-area")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

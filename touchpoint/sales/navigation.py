@@ -13,3 +13,16 @@ touchpoint_actions["create_lead"] = TouchpointAction(
 nav_register(NavItem("opportunities", _("Opportunities"), "sales:opportunities", order=50,
                      visible=lambda user: may(user, "opportunity", "view")))  # fmt: skip
 event_links["sales.opportunity"] = "sales:opportunity_detail"
+# --- catalogue and sales settings (views/catalogue.py, views/settings.py) ---
+nav_register(NavItem("products", _("Products"), "sales:products", order=80, visible=lambda user: may(user, "product", "view")))
+for _order, (_key, _label, _url) in enumerate([
+    ("sales_areas", _("Requirement areas"), "sales:settings_areas"),
+    ("sales_templates", _("Requirement templates"), "sales:settings_templates"),
+    ("sales_pipelines", _("Pipelines"), "sales:settings_pipelines"),
+    ("sales_milestones", _("Payment milestone templates"), "sales:settings_milestones"),
+    ("sales_discounts", _("Discount limits"), "sales:settings_discounts"),
+]):  # fmt: skip
+    nav_register(NavItem(_key, _label, _url, order=930 + _order, group="settings",
+                         visible=lambda user: may(user, "product", "edit")))  # fmt: skip
+event_links["sales.product"] = "sales:product_detail"
+event_links["sales.module"] = "sales:module_detail"

@@ -1,8 +1,10 @@
 from django.urls import path
 
+from touchpoint.sales.views import catalogue
 from touchpoint.sales.views import leads as lead_views
 from touchpoint.sales.views import opportunities as opportunity_views
 from touchpoint.sales.views import requirements as requirement_views
+from touchpoint.sales.views import settings as sales_settings
 
 app_name = "sales"
 
@@ -45,6 +47,40 @@ urlpatterns: list = [
     path("requirements/<int:pk>/delete/", requirement_views.requirement_delete, name="requirement_delete"),
     path("requirements/<int:pk>/move/", requirement_views.requirement_move, name="requirement_move"),
     # --- catalogue (views/catalogue.py) ---
+    path("products/", catalogue.product_list, name="products"),
+    path("products/new/", catalogue.product_create, name="product_new"),
+    path("products/<int:pk>/", catalogue.product_detail, name="product_detail"),
+    path("products/<int:pk>/edit/", catalogue.product_edit, name="product_edit"),
+    path("products/<int:pk>/modules/new/", catalogue.module_create, name="module_new"),
+    path("products/<int:pk>/versions/new/", catalogue.version_create, name="version_new"),
+    path("modules/<int:pk>/", catalogue.module_detail, name="module_detail"),
+    path("modules/<int:pk>/edit/", catalogue.module_edit, name="module_edit"),
+    path("modules/<int:pk>/features/new/", catalogue.feature_create, name="feature_new"),
+    path("modules/<int:pk>/prices/new/", catalogue.price_create, name="price_new"),
+    path("features/<int:pk>/edit/", catalogue.feature_edit, name="feature_edit"),
+    path("versions/<int:pk>/edit/", catalogue.version_edit, name="version_edit"),
+    path("catalogue/<slug:kind>/<int:pk>/retire/", catalogue.catalogue_retire, name="catalogue_retire"),
+    path("catalogue/<slug:kind>/<int:pk>/unretire/", catalogue.catalogue_retire, {"retire": False},
+         name="catalogue_unretire"),  # fmt: skip
+    # sales settings (views/settings.py)
+    path("settings/areas/", sales_settings.area_list, name="settings_areas"),
+    path("settings/areas/<int:pk>/edit/", sales_settings.area_edit, name="settings_area_edit"),
+    path("settings/areas/<int:pk>/move/", sales_settings.area_move, name="settings_area_move"),
+    path("settings/areas/<int:pk>/active/", sales_settings.area_active, name="settings_area_active"),
+    path("settings/requirement-templates/", sales_settings.template_list, name="settings_templates"),
+    path("settings/requirement-templates/new/", sales_settings.template_edit, name="settings_template_new"),
+    path("settings/requirement-templates/<int:pk>/", sales_settings.template_edit, name="settings_template_edit"),
+    path("settings/pipelines/", sales_settings.pipeline_list, name="settings_pipelines"),
+    path("settings/pipelines/<int:pk>/", sales_settings.pipeline_detail, name="settings_pipeline"),
+    path("settings/pipelines/<int:pk>/stages/new/", sales_settings.stage_create, name="settings_stage_new"),
+    path("settings/stages/<int:pk>/", sales_settings.stage_edit, name="settings_stage_edit"),
+    path("settings/pipelines/<int:pk>/moves/", sales_settings.pipeline_moves, name="settings_pipeline_moves"),
+    path("settings/milestone-templates/", sales_settings.milestone_list, name="settings_milestones"),
+    path("settings/milestone-templates/new/", sales_settings.milestone_edit, name="settings_milestone_new"),
+    path("settings/milestone-templates/<int:pk>/", sales_settings.milestone_edit, name="settings_milestone_edit"),
+    path("settings/milestone-templates/<int:pk>/delete/", sales_settings.milestone_delete,
+         name="settings_milestone_delete"),  # fmt: skip
+    path("settings/discount-limits/", sales_settings.discount_limits, name="settings_discounts"),
     # --- quotes and approvals (views/quotes.py) ---
     # --- contracts (views/contracts.py) ---
 ]
