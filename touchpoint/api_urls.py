@@ -8,6 +8,7 @@ from touchpoint.customers.api import ContactViewSet, CustomerViewSet
 from touchpoint.org.api import DepartmentViewSet, UserViewSet
 from touchpoint.sales.api.catalogue import ModuleViewSet, ProductViewSet, RequirementAreaViewSet
 from touchpoint.sales.api.opportunities import OpportunityViewSet, RequirementViewSet
+from touchpoint.sales.api.reports import SalesForecastView, SalesReportsView
 from touchpoint.touchpoints.api import FollowUpViewSet, TouchpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -26,6 +27,8 @@ router.register("requirement-areas", RequirementAreaViewSet, basename="api-requi
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/sales-forecast/", SalesForecastView.as_view(), name="api-sales-forecast"),
+    path("v1/sales-reports/", SalesReportsView.as_view(), name="api-sales-reports"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

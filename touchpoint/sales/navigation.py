@@ -26,3 +26,6 @@ for _order, (_key, _label, _url) in enumerate([
                          visible=lambda user: may(user, "product", "edit")))  # fmt: skip
 event_links["sales.product"] = "sales:product_detail"
 event_links["sales.module"] = "sales:module_detail"
+# --- forecast and sales reports (views/reports.py) ---
+nav_register(NavItem("sales_reports", _("Sales reports"), "sales:reports", order=75,
+                     visible=lambda user: may(user, "opportunity", "view")))  # fmt: skip

@@ -3,6 +3,7 @@ from django.urls import path
 from touchpoint.sales.views import catalogue
 from touchpoint.sales.views import leads as lead_views
 from touchpoint.sales.views import opportunities as opportunity_views
+from touchpoint.sales.views import reports as report_views
 from touchpoint.sales.views import requirements as requirement_views
 from touchpoint.sales.views import settings as sales_settings
 
@@ -83,4 +84,9 @@ urlpatterns: list = [
     path("settings/discount-limits/", sales_settings.discount_limits, name="settings_discounts"),
     # --- quotes and approvals (views/quotes.py) ---
     # --- contracts (views/contracts.py) ---
+    # --- forecast and sales reports (views/reports.py) ---
+    path("forecast/", report_views.forecast, name="forecast"),
+    path("forecast/export/", report_views.forecast_export, name="forecast_export"),
+    path("reports/", report_views.sales_reports, name="reports"),
+    path("reports/export/", report_views.sales_reports_export, name="reports_export"),
 ]
