@@ -341,6 +341,9 @@ SPECTACULAR_SETTINGS = {
         "CustomerStatusEnum": "touchpoint.customers.models.CustomerStatus",
         "ContactStatusEnum": "touchpoint.customers.models.ContactStatus",
         "FollowUpStatusEnum": "touchpoint.touchpoints.models.FollowUpStatus",
+        "LeadSourceEnum": "touchpoint.sales.models.pipeline.LeadSource",
+        "LeadStatusEnum": "touchpoint.sales.models.pipeline.LeadStatus",
+        "CustomerSourceEnum": "touchpoint.customers.models.CustomerSource",
     },
 }
 
