@@ -6,7 +6,10 @@ from rest_framework.routers import DefaultRouter
 
 from touchpoint.customers.api import ContactViewSet, CustomerViewSet
 from touchpoint.org.api import DepartmentViewSet, UserViewSet
+from touchpoint.sales.api.catalogue import ModuleViewSet, ProductViewSet, RequirementAreaViewSet
 from touchpoint.sales.api.leads import LeadViewSet
+from touchpoint.sales.api.opportunities import OpportunityViewSet, RequirementViewSet
+from touchpoint.sales.api.reports import SalesForecastView, SalesReportsView
 from touchpoint.touchpoints.api import FollowUpViewSet, TouchpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -18,9 +21,16 @@ router.register("contacts", ContactViewSet, basename="api-contact")
 router.register("touchpoints", TouchpointViewSet, basename="api-touchpoint")
 router.register("followups", FollowUpViewSet, basename="api-followup")
 router.register("leads", LeadViewSet, basename="api-lead")
+router.register("opportunities", OpportunityViewSet, basename="api-opportunity")
+router.register("requirements", RequirementViewSet, basename="api-requirement")
+router.register("products", ProductViewSet, basename="api-product")
+router.register("modules", ModuleViewSet, basename="api-module")
+router.register("requirement-areas", RequirementAreaViewSet, basename="api-requirement-area")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/sales-forecast/", SalesForecastView.as_view(), name="api-sales-forecast"),
+    path("v1/sales-reports/", SalesReportsView.as_view(), name="api-sales-reports"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
