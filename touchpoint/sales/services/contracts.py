@@ -27,6 +27,7 @@ from touchpoint.core.money import HUNDRED, ZERO, money
 from touchpoint.core.numbering import next_number
 from touchpoint.sales.models import (
     Contract,
+    ContractDocument,
     ContractStatus,
     DeliveryEvent,
     InstalledItem,
@@ -389,3 +390,25 @@ def contract_terminate(*, contract: Contract, by: Any, reason: str) -> Contract:
     event_record(verb=CONTRACT_TERMINATED, actor=by, customer_id=contract.customer_id, target=contract,
                  payload=_payload(contract, reason=reason[:500]))  # fmt: skip
     return contract
+
+
+CONTRACT_DOCUMENT_ADDED = event_type(
+    "contract.document_added", kind=EventKind.SALES, label=gettext_lazy("Contract document added")
+)
+
+
+@transaction.atomic
+def contract_document_add(*, contract: Contract, upload: Any, by: Any) -> ContractDocument:
+    """Keep a document (the signed scan) with the contract; type and size are checked."""
+    from touchpoint.core.uploads import check_upload
+
+    facts = check_upload(upload)
+    document = ContractDocument(
+        contract=contract, customer_id=contract.customer_id, original_name=facts.name, content_type=facts.content_type,
+        size=facts.size, sha256=facts.sha256, uploaded_by=by,
+    )  # fmt: skip
+    document.file.save(facts.name, upload, save=False)
+    document.save()
+    event_record(verb=CONTRACT_DOCUMENT_ADDED, actor=by, customer_id=contract.customer_id, target=contract,
+                 payload=_payload(contract, file=facts.name))  # fmt: skip
+    return document

@@ -208,7 +208,7 @@ def quote_line_add(
         unit_price = list_price(module, licence_type) if module is not None and licence_type else None
         if unit_price is None:
             raise ValidationError({"unit_price": _("There is no list price for this module and licence type; enter one.")})
-    values = {
+    values: dict[str, Any] = {
         "kind": kind, "licence_type": licence_type if kind == LineKind.LICENCE else "",
         "description": (description or (str(module) if module else "")).strip()[:200],
         "quantity": Decimal(quantity), "unit_price": Decimal(unit_price), "discount_percent": Decimal(discount_percent),
