@@ -252,6 +252,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Languages and time ---------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+FORMAT_MODULE_PATH = ["touchpoint.formats"]
 LOCALE_PATHS = [BASE_DIR / "touchpoint" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
