@@ -78,6 +78,10 @@ def contract(personas, owner, customer, number, amount, status, signed=None) -> 
 
 @pytest.fixture
 def report_data(personas) -> ReportData:
+    return build_report_data(personas)
+
+
+def build_report_data(personas) -> ReportData:
     p = personas
     trade = Product.objects.create(code="trade", name="网上交易系统", name_en="Online trading")
     quote = Product.objects.create(code="quote", name="行情系统", name_en="Market data")
