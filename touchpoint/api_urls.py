@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from touchpoint.customers.api import ContactViewSet, CustomerViewSet
 from touchpoint.org.api import DepartmentViewSet, UserViewSet
 from touchpoint.sales.api.catalogue import ModuleViewSet, ProductViewSet, RequirementAreaViewSet
+from touchpoint.sales.api.insight import PriceHistoryView, RecommendationView
 from touchpoint.sales.api.leads import LeadViewSet
 from touchpoint.sales.api.opportunities import OpportunityViewSet, RequirementViewSet
 from touchpoint.sales.api.reports import SalesForecastView, SalesReportsView
@@ -31,6 +32,8 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/sales-forecast/", SalesForecastView.as_view(), name="api-sales-forecast"),
     path("v1/sales-reports/", SalesReportsView.as_view(), name="api-sales-reports"),
+    path("v1/recommendations/<str:opportunity_id>/", RecommendationView.as_view(), name="api-recommendation"),
+    path("v1/price-history/", PriceHistoryView.as_view(), name="api-price-history"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

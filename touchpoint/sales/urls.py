@@ -3,6 +3,8 @@ from django.urls import path
 from touchpoint.sales.views import catalogue
 from touchpoint.sales.views import leads as lead_views
 from touchpoint.sales.views import opportunities as opportunity_views
+from touchpoint.sales.views import pricing as pricing_views
+from touchpoint.sales.views import recommendation as recommendation_views
 from touchpoint.sales.views import reports as report_views
 from touchpoint.sales.views import requirements as requirement_views
 from touchpoint.sales.views import settings as sales_settings
@@ -82,6 +84,11 @@ urlpatterns: list = [
     path("settings/milestone-templates/<int:pk>/delete/", sales_settings.milestone_delete,
          name="settings_milestone_delete"),  # fmt: skip
     path("settings/discount-limits/", sales_settings.discount_limits, name="settings_discounts"),
+    # --- recommendation and pricing (views/recommendation.py, views/pricing.py) ---
+    path("opportunities/<int:pk>/recommendation/", recommendation_views.recommendation_page, name="recommendation"),
+    path("opportunities/<int:pk>/recommendation/quote/", recommendation_views.recommendation_quote,
+         name="recommendation_quote"),  # fmt: skip
+    path("pricing/", pricing_views.price_history_page, name="price_history"),
     # --- quotes and approvals (views/quotes.py) ---
     # --- contracts (views/contracts.py) ---
     # --- forecast and sales reports (views/reports.py) ---
