@@ -343,6 +343,13 @@ def approvers_for(user: Any) -> list[User]:
     return found
 
 
+def requested_discount(quote: Quote) -> Decimal:
+    """The discount that needs the limit: the quote's overall discount off list, or the deepest discount on
+    any one licence line when that is larger (a big cut on one module hides behind full-price services)."""
+    deepest = quote.lines.filter(kind=LineKind.LICENCE).aggregate(top=Max("discount_percent"))["top"] or ZERO
+    return max(quote.discount_percent, deepest)
+
+
 def run_quote_checks(quote: Quote, by: Any) -> list[CheckResult]:
     return [check(quote, by) for check in quote_checks.values()]
 
@@ -373,7 +380,8 @@ def quote_submit(*, quote: Quote, by: Any, reason: str = "") -> Quote:
         raise ValidationError({"status": [r.message for r in blocked]})
     limit = discount_limit(by)
     warnings = [r.message for r in results if r.outcome == WARN]
-    if quote.discount_percent <= limit:
+    asked = requested_discount(quote)
+    if asked <= limit:
         _move(quote, QuoteStatus.APPROVED)
         quote._history_user = by  # type: ignore[attr-defined]
         quote.save(update_fields=["status", "updated_at"])
@@ -384,7 +392,7 @@ def quote_submit(*, quote: Quote, by: Any, reason: str = "") -> Quote:
     quote._history_user = by  # type: ignore[attr-defined]
     quote.save(update_fields=["status", "updated_at"])
     approval = DiscountApproval.objects.create(
-        quote=quote, customer=quote.customer, requested_by=by, discount_percent=quote.discount_percent,
+        quote=quote, customer=quote.customer, requested_by=by, discount_percent=asked,
         limit_percent=limit, reason=(reason or "").strip()[:500],
     )  # fmt: skip
     event_record(verb=QUOTE_SUBMITTED, actor=by, customer_id=quote.customer_id, target=quote,
@@ -392,7 +400,7 @@ def quote_submit(*, quote: Quote, by: Any, reason: str = "") -> Quote:
     _notify(
         approvers_for(by), f"approval:{approval.pk}",
         _("%(user)s asks you to approve a %(discount)s%% discount on quote %(number)s")
-        % {"user": by, "discount": quote.discount_percent, "number": quote.number},
+        % {"user": by, "discount": asked, "number": quote.number},
         quote_url(quote),
     )
     return quote

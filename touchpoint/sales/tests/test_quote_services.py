@@ -231,3 +231,17 @@ def test_numbers_stay_unique_when_drafted_at_the_same_moment():
     for thread in threads:
         thread.join()
     assert len(numbers) == 20 and len(set(numbers)) == 20
+
+
+@pytest.mark.django_db
+def test_a_deep_cut_on_one_licence_line_needs_approval_even_when_the_overall_discount_is_small(personas, opportunity, catalogue):
+    quote = quote_create(opportunity=opportunity, by=personas.sales_rep)
+    quote_line_add(quote=quote, by=personas.sales_rep, module=catalogue["trade-risk"], discount_percent=Decimal("25"))
+    quote_line_add(quote=quote, by=personas.sales_rep, module=catalogue["trade-core"])
+    quote_line_add(quote=quote, by=personas.sales_rep, kind="service", description="实施", quantity=Decimal("100"),
+                   unit_price=Decimal("3000"))  # fmt: skip
+    quote = Quote.objects.get(pk=quote.pk)
+    assert quote.discount_percent < Decimal("10")
+    quote = quote_submit(quote=quote, by=personas.sales_rep)
+    assert quote.status == QuoteStatus.PENDING_APPROVAL
+    assert DiscountApproval.objects.get(quote=quote).discount_percent == Decimal("25.00")
