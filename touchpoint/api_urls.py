@@ -10,6 +10,7 @@ from touchpoint.sales.api.catalogue import ModuleViewSet, ProductViewSet, Requir
 from touchpoint.sales.api.insight import PriceHistoryView, RecommendationView
 from touchpoint.sales.api.leads import LeadViewSet
 from touchpoint.sales.api.opportunities import OpportunityViewSet, RequirementViewSet
+from touchpoint.sales.api.quotes import ContractViewSet, QuoteViewSet
 from touchpoint.sales.api.reports import SalesForecastView, SalesReportsView
 from touchpoint.touchpoints.api import FollowUpViewSet, TouchpointViewSet
 
@@ -27,6 +28,8 @@ router.register("requirements", RequirementViewSet, basename="api-requirement")
 router.register("products", ProductViewSet, basename="api-product")
 router.register("modules", ModuleViewSet, basename="api-module")
 router.register("requirement-areas", RequirementAreaViewSet, basename="api-requirement-area")
+router.register("quotes", QuoteViewSet, basename="api-quote")
+router.register("contracts", ContractViewSet, basename="api-contract")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -1,9 +1,11 @@
 from django.urls import path
 
 from touchpoint.sales.views import catalogue
+from touchpoint.sales.views import contracts as contract_views
 from touchpoint.sales.views import leads as lead_views
 from touchpoint.sales.views import opportunities as opportunity_views
 from touchpoint.sales.views import pricing as pricing_views
+from touchpoint.sales.views import quotes as quote_views
 from touchpoint.sales.views import recommendation as recommendation_views
 from touchpoint.sales.views import reports as report_views
 from touchpoint.sales.views import requirements as requirement_views
@@ -90,7 +92,33 @@ urlpatterns: list = [
          name="recommendation_quote"),  # fmt: skip
     path("pricing/", pricing_views.price_history_page, name="price_history"),
     # --- quotes and approvals (views/quotes.py) ---
+    path("quotes/", quote_views.quote_list, name="quotes"),
+    path("opportunities/<int:opportunity_pk>/quotes/new/", quote_views.quote_create, name="quote_new"),
+    path("quotes/<int:pk>/", quote_views.quote_detail, name="quote_detail"),
+    path("quotes/<int:pk>/heading/", quote_views.quote_heading, name="quote_heading"),
+    path("quotes/<int:pk>/lines/", quote_views.line_add, name="quote_line_add"),
+    path("quotes/<int:pk>/lines/<int:line_pk>/remove/", quote_views.line_remove, name="quote_line_remove"),
+    path("quotes/<int:pk>/submit/", quote_views.quote_submit, name="quote_submit"),
+    path("quotes/<int:pk>/withdraw/", quote_views.quote_withdraw, name="quote_withdraw"),
+    path("quotes/<int:pk>/decide/", quote_views.approval_decide, name="quote_decide"),
+    path("quotes/<int:pk>/send/", quote_views.quote_send, name="quote_send"),
+    path("quotes/<int:pk>/accept/", quote_views.quote_accept, name="quote_accept"),
+    path("quotes/<int:pk>/decline/", quote_views.quote_decline, name="quote_decline"),
+    path("quotes/<int:pk>/revise/", quote_views.quote_revise, name="quote_revise"),
+    path("quotes/<int:pk>/pdf/", quote_views.quote_pdf_download, name="quote_pdf"),
+    path("approvals/", quote_views.approval_inbox, name="approvals"),
     # --- contracts (views/contracts.py) ---
+    path("contracts/", contract_views.contract_list, name="contracts"),
+    path("quotes/<int:quote_pk>/contract/new/", contract_views.contract_create, name="contract_new"),
+    path("contracts/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/heading/", contract_views.contract_heading, name="contract_heading"),
+    path("contracts/<int:pk>/milestones/", contract_views.contract_milestones, name="contract_milestones"),
+    path("contracts/<int:pk>/confirm/", contract_views.contract_confirm, name="contract_confirm"),
+    path("contracts/<int:pk>/complete/", contract_views.contract_complete, name="contract_complete"),
+    path("contracts/<int:pk>/terminate/", contract_views.contract_terminate, name="contract_terminate"),
+    path("contracts/<int:pk>/documents/", contract_views.document_add, name="contract_document_add"),
+    path("contracts/<int:pk>/documents/<int:document_pk>/", contract_views.document_download,
+         name="contract_document"),  # fmt: skip
     # --- forecast and sales reports (views/reports.py) ---
     path("forecast/", report_views.forecast, name="forecast"),
     path("forecast/export/", report_views.forecast_export, name="forecast_export"),
