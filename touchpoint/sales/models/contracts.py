@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from touchpoint.core.models import TimeStamped, Versioned
@@ -16,7 +17,7 @@ from touchpoint.sales.models.quotes import Quote
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING_CHECKS = "pending", _("Pending checks")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("contract status", "Active")
     COMPLETED = "completed", _("Completed")
     TERMINATED = "terminated", _("Terminated")
 

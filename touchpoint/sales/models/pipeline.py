@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from touchpoint.core.models import BilingualName, SoftDeletable, TimeStamped, Versioned
@@ -77,8 +78,8 @@ class Lead(TimeStamped, SoftDeletable, Versioned):
     history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
 
     class Meta:
-        verbose_name = _("lead")
-        verbose_name_plural = _("leads")
+        verbose_name = pgettext_lazy("sales", "lead")
+        verbose_name_plural = pgettext_lazy("sales", "leads")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-created_at", "-id"], name="lead_status_time", condition=LIVE),
@@ -111,7 +112,7 @@ class Pipeline(models.Model):
 
 
 class StageOutcome(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("opportunity outcome", "Open")
     WON = "won", _("Won")
     LOST = "lost", _("Lost")
 
