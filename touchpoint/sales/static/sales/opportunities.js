@@ -13,6 +13,15 @@
     }
   });
 
+  // These 400s are answers (a form with its errors, a refused move), not failures: keep django-htmx's
+  // DEBUG-only error page from replacing the document with them.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var target = event.detail.target;
+    if (event.detail.xhr.status === 400 && target && (target.id === "board" || target.closest("[data-swap-errors]"))) {
+      event.stopPropagation();
+    }
+  }, true);
+
   var board = function () { return document.getElementById("board"); };
   var dragged = null;
   var pending = null; // the move waiting for a lost reason
@@ -38,11 +47,13 @@
 
   // A refused move: the card stays in its column and the service's message shows above the board.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (!elt || !elt.classList || !elt.classList.contains("board-card")) { return; }
+    var target = event.detail.target;
+    if (!target || target.id !== "board") { return; }
     if (event.detail.xhr.status >= 400) {
+      // Handled here: not an error page to show (django-htmx replaces the page with it in DEBUG).
       event.detail.shouldSwap = false;
-      elt.classList.remove("board-card-moving");
+      event.detail.isError = false;
+      document.querySelectorAll(".board-card-moving").forEach(function (c) { c.classList.remove("board-card-moving"); });
       if (event.detail.xhr.status === 400) {
         showMessage(event.detail.xhr.responseText);  // the server's escaped alert fragment
       } else {
