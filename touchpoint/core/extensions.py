@@ -76,9 +76,24 @@ class NavItem:
     visible: Callable[[Any], bool] = lambda user: True
     # "main" items sit in the top bar; "settings" items in the user menu.
     group: str = "main"
+    # A main item with a menu key sits in that drop-down of the top bar instead of on the bar itself.
+    menu: str = ""
 
 
 nav_items: dict[str, NavItem] = {}
+
+
+@dataclass(frozen=True)
+class NavMenu:
+    """A drop-down of the top bar that gathers one module's pages (Sales: leads, opportunities, quotes…)."""
+
+    key: str
+    label: Promise | str
+    order: int = 100
+    icon: str = ""
+
+
+nav_menus: dict[str, NavMenu] = {}
 
 
 def nav_register(item: NavItem) -> None:
