@@ -8,4 +8,4 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from touchpoint.sales import access, demo_catalogue, navigation, panels  # noqa: F401
+        from touchpoint.sales import access, demo, demo_catalogue, navigation, panels  # noqa: F401
