@@ -24,10 +24,13 @@ from touchpoint.sales.access import (
     may_create_opportunities,
     visible_contracts,
     visible_opportunities,
+    visible_quotes,
 )
-from touchpoint.sales.models import ApprovalStatus, StageOutcome
+from touchpoint.sales.models import ApprovalStatus, InstalledItem, InstalledStatus, MilestoneStatus, QuoteStatus, StageOutcome
 
 MANAGERS = frozenset({"sales_manager"})
+APPROVERS = frozenset({"sales_manager", "executive"})
+ROWS_ON_360 = 5
 OPPORTUNITIES_ON_360 = 10
 
 
@@ -86,7 +89,6 @@ def stalled(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def approvals_waiting(request: HttpRequest) -> dict[str, Any] | None:
-    # The quote pages come later; each approval links to its quote's opportunity for now.
     waiting = (
         decidable_approvals(request.user).filter(status=ApprovalStatus.PENDING)
         .select_related("quote", "customer", "requested_by").order_by("created_at", "id")
@@ -103,7 +105,41 @@ workspace_panels.register(Panel("stalled_opportunities", _("Stalled opportunitie
                                 "sales/opportunities/panels/stalled.html", stalled, order=25,
                                 positions=MANAGERS))  # fmt: skip
 workspace_panels.register(Panel("approvals_waiting", _("Approvals waiting"), "sales/opportunities/panels/approvals.html",
-                                approvals_waiting, order=12, positions=MANAGERS))  # fmt: skip
+                                approvals_waiting, order=12, positions=APPROVERS))  # fmt: skip
+
+
+def customer_quotes(request: HttpRequest, customer: Customer) -> dict[str, Any] | None:
+    """The customer's latest current quote versions the reader may see."""
+    if not may(request.user, "quote", "view"):
+        return None
+    rows = (
+        visible_quotes(request.user).filter(customer=customer).exclude(status=QuoteStatus.SUPERSEDED)
+        .only("pk", "number", "revision", "status", "grand_total", "currency", "valid_until", "created_at")
+        .order_by("-created_at", "-id")
+    )  # fmt: skip
+    return {"quotes": list(rows[:ROWS_ON_360])}
+
+
+def customer_contracts(request: HttpRequest, customer: Customer) -> dict[str, Any] | None:
+    """The customer's contracts with what is due on them, and its installed base, in two queries."""
+    if not may(request.user, "contract", "view"):
+        return None
+    contracts = (
+        visible_contracts(request.user).filter(customer=customer)
+        .annotate(due=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DUE)))
+        .only("pk", "number", "title", "status", "amount", "currency", "signed_on")
+        .order_by("-created_at", "-id")
+    )  # fmt: skip
+    installed = (
+        InstalledItem.objects.filter(customer=customer).exclude(status=InstalledStatus.RETIRED)
+        .select_related("module", "version").order_by("product_id", "module__code")
+    )  # fmt: skip
+    return {"contracts": list(contracts[:ROWS_ON_360]), "installed": list(installed)}
+
+
+customer_panels.register(Panel("quotes", _("Quotes"), "sales/quotes/panels/customer_quotes.html", customer_quotes, order=22))
+customer_panels.register(Panel("contracts", _("Contracts and installed base"), "sales/quotes/panels/customer_contracts.html",
+                               customer_contracts, order=24))  # fmt: skip
 
 
 def _hide_unseen(user: Any, customer_ids: list[int]) -> Q | None:

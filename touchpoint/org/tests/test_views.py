@@ -96,7 +96,7 @@ def test_api_token_can_be_created_and_revoked(client, personas):
         ("sales_rep", {"my_followups", "my_customers", "recent_touchpoints"}),
         ("sales_manager", {"my_followups", "my_customers", "recent_touchpoints", "team_overdue_followups",
                            "team_quiet_customers", "team_pipeline", "stalled_opportunities", "approvals_waiting"}),
-        ("executive", {"headline_counts", "my_followups", "team_quiet_customers"}),
+        ("executive", {"headline_counts", "my_followups", "team_quiet_customers", "approvals_waiting"}),
         ("maintenance_lead", {"my_followups", "team_overdue_followups", "team_quiet_customers"}),
         ("finance", {"my_followups"}),
     ],
