@@ -62,9 +62,14 @@ def query_replace(context: Any, **changes: Any) -> str:
 
 @register.filter
 def event_headline(event: Event) -> str:
-    """The one line an event is known by: a subject, a name, or a branch."""
+    """The one line an event is known by: a document number and title, a subject, a name, or a branch;
+    a stage move adds where it went."""
     payload = event.payload or {}
-    for key in ("subject", "name", "branch", "merged", "username"):
+    if payload.get("number"):
+        return " ".join(str(part) for part in (payload["number"], payload.get("title", "")) if part)
+    if payload.get("title") and payload.get("from") and payload.get("to") and "from_code" in payload:
+        return f"{payload['title']}: {payload['from']} → {payload['to']}"
+    for key in ("subject", "name", "title", "branch", "merged", "username"):
         if payload.get(key):
             return str(payload[key])
     return ""

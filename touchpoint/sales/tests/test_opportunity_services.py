@@ -143,3 +143,13 @@ def test_the_opportunity_team_is_replaced_and_logged(personas):
     team = opportunity_team_set(opportunity=opportunity, by=personas.sales_rep, members={personas.engineer: "solution"})
     assert [(m.user, m.role) for m in team] == [(personas.engineer, "solution")]
     assert Event.objects.filter(verb="opportunity.team_changed").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_timeline_headline_names_the_deal_and_where_it_moved(personas):
+    from touchpoint.core.templatetags.touchpoint import event_headline
+
+    opportunity = opened(personas)
+    opportunity_move(opportunity=opportunity, to_stage=stage("discovery"), by=personas.sales_rep)
+    assert event_headline(Event.objects.get(verb="opportunity.created")) == "集中交易系统升级"
+    assert event_headline(Event.objects.get(verb="opportunity.moved")) == "集中交易系统升级: 线索确认 → 需求调研"
