@@ -103,30 +103,34 @@ class PriceHistory:
         return bool(self.won.count or self.lost.count)
 
 
-def weighted_percentile(values: Iterable[tuple[Decimal, Decimal]], fraction: Decimal) -> Decimal | None:
-    """The smallest value at which the cumulative weight reaches `fraction` of the total (the weighted
-    inverted CDF; with equal weights, the nearest-rank percentile). None for no weight at all."""
+def weighted_percentiles(values: Iterable[tuple[Decimal, Decimal]], fractions: Sequence[Decimal]) -> list[Decimal | None]:
+    """For each fraction, the smallest value at which the cumulative weight reaches that fraction of the
+    total (the weighted inverted CDF; with equal weights, the nearest-rank percentile). Sorts once."""
     ordered = sorted((value, weight) for value, weight in values if weight > 0)
     total = sum((weight for _value, weight in ordered), ZERO)
     if total <= 0:
-        return None
-    target = total * fraction
-    running = ZERO
-    for value, weight in ordered:
-        running += weight
-        if running >= target:
-            return value.quantize(PERCENT)
-    return ordered[-1][0].quantize(PERCENT)
+        return [None for _fraction in fractions]
+    found: list[Decimal | None] = []
+    index, running = 0, ordered[0][1]
+    for fraction in fractions:  # ascending
+        target = total * fraction
+        while running < target and index + 1 < len(ordered):
+            index += 1
+            running += ordered[index][1]
+        found.append(ordered[index][0].quantize(PERCENT))
+    return found
+
+
+def weighted_percentile(values: Iterable[tuple[Decimal, Decimal]], fraction: Decimal) -> Decimal | None:
+    return weighted_percentiles(values, [fraction])[0]
+
+
+QUARTILES = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"))
 
 
 def _stats(rows: Sequence[DiscountRow]) -> Stats:
-    values = [(row.discount, row.weight) for row in rows]
-    return Stats(
-        count=sum(row.count for row in rows),
-        p25=weighted_percentile(values, Decimal("0.25")),
-        median=weighted_percentile(values, Decimal("0.5")),
-        p75=weighted_percentile(values, Decimal("0.75")),
-    )
+    p25, median, p75 = weighted_percentiles([(row.discount, row.weight) for row in rows], QUARTILES)
+    return Stats(count=sum(row.count for row in rows), p25=p25, median=median, p75=p75)
 
 
 def quarter_label(day: date) -> str:
@@ -168,8 +172,9 @@ def discount_rows(
         output_field=CharField(),
     )
     rows = (
+        # Lines without an outcome (sent on a still-open opportunity) are dropped below, not in SQL:
+        # a filter on the CASE hides the row count from the planner, which then walks every quote.
         lines.annotate(outcome=outcome)
-        .filter(outcome__in=[WON, LOST])
         .annotate(quarter=TruncQuarter(Coalesce("quote__decided_at", "quote__sent_at", "quote__created_at")))
         .order_by()
         .values("module_id", "outcome", "quarter", "discount_percent")
@@ -178,12 +183,20 @@ def discount_rows(
             weight=Sum(F("quantity") * F("unit_price"), output_field=DecimalField(max_digits=30, decimal_places=4)),
         )
     )
+    quarters: dict[Any, date] = {}  # a few distinct values: convert each once
+
+    def quarter_of(value: Any) -> date:
+        if value not in quarters:
+            quarters[value] = _as_date(value)
+        return quarters[value]
+
     return [
         DiscountRow(
-            module_id=row["module_id"], outcome=row["outcome"], quarter=_as_date(row["quarter"]),
+            module_id=row["module_id"], outcome=row["outcome"], quarter=quarter_of(row["quarter"]),
             discount=Decimal(str(row["discount_percent"])), count=row["lines"], weight=Decimal(str(row["weight"])),
         )  # fmt: skip
         for row in rows
+        if row["outcome"]
     ]
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, Subquery
 from django.utils import timezone
@@ -416,7 +417,10 @@ def _similar_customers(*, customer: Customer, module_ids: list[int], user: Any) 
         return {}
     placeholders = ", ".join(["%s"] * len(module_ids))
     with_sql, params = _similar_sql(customer, f"AND {{column}} IN ({placeholders})", module_ids)
-    visible_sql, visible_params = visible_customers(user).order_by().values("id").query.sql_with_params()
+    try:
+        visible_sql, visible_params = visible_customers(user).order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:  # the user may see no customer at all: every one is counted, none named
+        return {}
     sql = f"""{with_sql}
         SELECT module_id, customer_id, name, same_type, same_size, same_province FROM (
             SELECT w.*, ROW_NUMBER() OVER (

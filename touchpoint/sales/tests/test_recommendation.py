@@ -254,6 +254,13 @@ def test_also_bought_names_only_customers_the_user_may_see(personas, opportunity
     assert margin.unnamed_count == 1
 
 
+def test_a_reader_who_may_see_no_customer_gets_counts_without_names(personas, opportunity, similar_world):
+    result = recommend(opportunity=opportunity, user=personas.outsider)
+    assert [(s.module.code, s.customer_count, s.customers) for s in result.also_bought] == [
+        ("trade-margin", 2, []), ("md-options", 1, []),
+    ]  # fmt: skip
+
+
 def test_also_bought_explains_which_requirements_a_suggestion_covers(personas, opportunity, similar_world):
     need = add_requirement(opportunity, "margin_trading", Priority.MUST)
     result = recommend(opportunity=opportunity, user=personas.sales_rep)
