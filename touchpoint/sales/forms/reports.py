@@ -90,6 +90,12 @@ class ForecastForm(ReportFilterForm):
             return start, add_months(start, 12)
         return start, add_months(end, 1)
 
+    def show_defaults(self, today: date) -> None:
+        """An unbound form shows the range, grain and breakdown the page is drawn with."""
+        if not self.is_bound:
+            start, end = self.dates(today)
+            self.initial = {"start": start, "end": add_months(end, -1), "grain": QUARTER, "group_by": "owner"}
+
     def chosen_grain(self) -> str:
         grain = self.value("grain")
         return grain if grain in GRAINS else QUARTER

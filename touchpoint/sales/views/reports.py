@@ -91,6 +91,7 @@ def forecast(request: AuthedRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "sales/reports/forecast.html", {"form": form, "forecast": None}, status=400)
     result = build_forecast(form, access.visible_opportunities(request.user))
+    form.show_defaults(timezone.localdate())
     context = {"form": form, "forecast": result, "charts": _forecast_charts(result),
                "forecast_group_label": _group_label(result.group_by),
                "may_export": may(request.user, "opportunity", "export")}  # fmt: skip
