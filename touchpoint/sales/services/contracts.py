@@ -167,7 +167,7 @@ def contract_from_quote(
 ) -> Contract:
     """Draft a contract from an accepted quote: its amount and tax, the requirement snapshot as scope,
     and the payment milestones of the template (the default one unless given)."""
-    quote = Quote.objects.select_for_update().select_related("opportunity").get(pk=quote.pk)
+    quote = Quote.objects.select_for_update(of=("self",)).select_related("opportunity").get(pk=quote.pk)
     if quote.status != QuoteStatus.ACCEPTED:
         raise ValidationError({"quote": _("Only a quote the customer accepted becomes a contract.")})
     if Contract.objects.filter(quote=quote).exists():

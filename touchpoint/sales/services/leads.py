@@ -215,7 +215,7 @@ def lead_update(*, lead: Lead, by: Any, expected_version: int, **values: Any) ->
 def lead_assign(*, lead: Lead, owner: Any, by: Any, reason: str = "") -> Lead:
     """Hand the lead to an owner. Taking an unassigned lead needs no reason; moving it from someone does."""
     reason = (reason or "").strip()
-    locked = Lead.objects.select_for_update().select_related("owner", "touchpoint").get(pk=lead.pk)
+    locked = Lead.objects.select_for_update(of=("self",)).select_related("owner", "touchpoint").get(pk=lead.pk)
     _refuse_if_closed(locked)
     if not owner.is_active:
         raise ValidationError({"owner": _("The new owner is deactivated.")})
@@ -348,7 +348,7 @@ def lead_qualify(
     All or nothing: a refused customer (a credit code another customer holds), contact or
     opportunity leaves the lead open and writes nothing.
     """
-    locked = Lead.objects.select_for_update().select_related("touchpoint").get(pk=lead.pk)
+    locked = Lead.objects.select_for_update(of=("self",)).select_related("touchpoint").get(pk=lead.pk)
     _refuse_if_closed(locked)
     owner = owner or locked.owner or by
     if not (title or "").strip():
@@ -394,7 +394,7 @@ def lead_disqualify(*, lead: Lead, by: Any, reason: str) -> Lead:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the lead is disqualified.")})
-    locked = Lead.objects.select_for_update().select_related("touchpoint").get(pk=lead.pk)
+    locked = Lead.objects.select_for_update(of=("self",)).select_related("touchpoint").get(pk=lead.pk)
     _refuse_if_closed(locked)
     locked.status = LeadStatus.DISQUALIFIED
     locked.disqualify_reason = reason[:500]
@@ -409,7 +409,7 @@ def lead_disqualify(*, lead: Lead, by: Any, reason: str) -> Lead:
 @transaction.atomic
 def lead_reopen(*, lead: Lead, by: Any) -> Lead:
     """Take a disqualified lead up again; a qualified one has become a customer and stays closed."""
-    locked = Lead.objects.select_for_update().select_related("touchpoint").get(pk=lead.pk)
+    locked = Lead.objects.select_for_update(of=("self",)).select_related("touchpoint").get(pk=lead.pk)
     if locked.status != LeadStatus.DISQUALIFIED:
         raise ValidationError({"status": _("Only a disqualified lead can be reopened.")})
     previous_reason = locked.disqualify_reason

@@ -32,7 +32,7 @@ from touchpoint.sales.forms.opportunities import (
     OpportunityForm,
     TeamMemberForm,
 )
-from touchpoint.sales.models import LostReason, Opportunity, Pipeline, Requirement
+from touchpoint.sales.models import LostReason, Opportunity, Pipeline, QuoteStatus, Requirement
 from touchpoint.sales.services import opportunities as services
 from touchpoint.sales.services.requirements import requirement_totals
 
@@ -196,8 +196,21 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_delete": access.can_delete_opportunity(user, opportunity),
         "handoff_form": handoff_form,
         "team_form": team_form,
+        **_quotes_of(user, opportunity),
     }
     return render(request, "sales/opportunities/detail.html", context)
+
+
+def _quotes_of(user: Any, opportunity: Opportunity) -> dict[str, Any]:
+    """The opportunity's current quote versions, for readers of quotes; None hides the section."""
+    if not may(user, "quote", "view"):
+        return {"quotes": None, "can_quote": False}
+    quotes = (
+        access.visible_quotes(user).filter(opportunity=opportunity).exclude(status=QuoteStatus.SUPERSEDED)
+        .only("pk", "number", "revision", "status", "grand_total").order_by("-created_at", "-id")
+    )  # fmt: skip
+    can_quote = not opportunity.stage.is_closed and access.can_create_quote(user, opportunity)
+    return {"quotes": list(quotes), "can_quote": can_quote}
 
 
 @login_required
