@@ -52,6 +52,38 @@ def dataset_facts() -> dict[str, Any]:
         "phone_fragment": phone,
         "sizes_loaded": bulk_sizes_loaded(),
         "customers": Customer.objects.count(),
+        "sales": sales_facts(),
+    }
+
+
+def sales_facts() -> dict[str, Any] | None:
+    """What the sales scenarios need: the signed-in people, the benchmark opportunity, the manager's
+    open count, and a bundle of the five modules quoted most often. None without the bulk sales data."""
+    from django.db.models import Count
+
+    from touchpoint.org.demo import users_by_position
+    from touchpoint.org.models import User
+    from touchpoint.sales.demo import BENCH_MANAGER, bench_opportunity, bulk_sales_loaded, manager_open_opportunities
+    from touchpoint.sales.models import Contract, LineKind, Opportunity, QuoteLine
+
+    opportunity = bench_opportunity()
+    if opportunity is None:
+        return None
+    bundle = (
+        QuoteLine.objects.filter(kind=LineKind.LICENCE, module__retired_at__isnull=True)
+        .values("module_id").annotate(lines=Count("id")).order_by("-lines", "module_id")
+    )[:5]  # fmt: skip
+    return {
+        "manager": BENCH_MANAGER,
+        "manager_open": manager_open_opportunities(User.objects.get(username=BENCH_MANAGER)),
+        "executive": users_by_position()["executive"][0].username,
+        "owner": opportunity.owner.username,
+        "opportunity_id": opportunity.pk,
+        "requirements": opportunity.requirements.count(),
+        "opportunities": Opportunity.objects.count(),
+        "contracts": Contract.objects.count(),
+        "bundle_module_ids": [row["module_id"] for row in bundle],
+        "sizes_loaded": bulk_sales_loaded(),
     }
 
 
@@ -71,11 +103,17 @@ def probe(scenarios: list[dict[str, Any]], username: str) -> list[dict[str, Any]
 
     from touchpoint.org.models import User
 
-    user = User.objects.get(username=username)
-    client = Client()
-    client.force_login(user)
+    clients: dict[str, Client] = {}
+
+    def client_for(name: str) -> Client:
+        if name not in clients:
+            clients[name] = Client()
+            clients[name].force_login(User.objects.get(username=name))
+        return clients[name]
+
     results = []
     for scenario in scenarios:
+        client = client_for(scenario.get("user") or username)
         # A warm-up request fills caches (the policy table, templates) as in a running server.
         _request(client, scenario)
         with CaptureQueriesContext(connection) as captured:
@@ -94,6 +132,7 @@ def probe(scenarios: list[dict[str, Any]], username: str) -> list[dict[str, Any]
         main_ms, main_sql = max(timed, default=(None, ""))
         results.append({
             "key": scenario["key"],
+            "user": scenario.get("user") or username,
             "status": response.status_code,
             "queries": len(queries),
             "main_sql": main_sql,

@@ -5,6 +5,11 @@ from typing import Any
 
 READ_P95_MS = 50.0
 WRITE_P95_MS = 100.0
+# Issue 3's sales targets (p95 at full scale on PostgreSQL).
+KANBAN_P95_MS = 100.0
+FORECAST_P95_MS = 200.0
+RECOMMENDATION_P95_MS = 100.0
+PRICE_HISTORY_P95_MS = 100.0
 READS_PER_SECOND = 300.0
 WORKER_RSS_MB = 150.0
 
@@ -19,11 +24,13 @@ class Scenario:
     p95_target_ms: float | None
     is_read: bool = True
     body: dict[str, Any] = field(default_factory=dict)
+    # Who is signed in for it; empty: the bench user (`--user`).
+    user: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key, "title": self.title, "method": self.method, "path": self.path,
-            "p95_target_ms": self.p95_target_ms, "is_read": self.is_read, "body": self.body,
+            "p95_target_ms": self.p95_target_ms, "is_read": self.is_read, "body": self.body, "user": self.user,
         }  # fmt: skip
 
     @classmethod
@@ -31,8 +38,14 @@ class Scenario:
         return cls(**data)
 
 
-def build_scenarios(*, customer_id: int, two_chars: str, initials: str, phone_fragment: str) -> list[Scenario]:
+def build_scenarios(
+    *, customer_id: int, two_chars: str, initials: str, phone_fragment: str, sales: dict[str, Any] | None = None
+) -> list[Scenario]:
     """The scenario list, filled with ids and search terms taken from the loaded dataset."""
+    return [*_core_scenarios(customer_id, two_chars, initials, phone_fragment), *sales_scenarios(sales)]
+
+
+def _core_scenarios(customer_id: int, two_chars: str, initials: str, phone_fragment: str) -> list[Scenario]:
     return [
         Scenario("login_page", "login page", "GET", "/accounts/login/", None),
         Scenario("list_p1", "customer list, active by name, page 1", "GET",
@@ -48,6 +61,28 @@ def build_scenarios(*, customer_id: int, two_chars: str, initials: str, phone_fr
         Scenario("customer_360", "customer 360, 5,000 touchpoints", "GET", f"/customers/{customer_id}/", READ_P95_MS),
         Scenario("contact_create", "create a contact (API)", "POST", "/api/v1/contacts/", WRITE_P95_MS,
                  is_read=False, body={"customer": customer_id, "name": "基准联系人", "title": "测试工程师"}),
+    ]  # fmt: skip
+
+
+def sales_scenarios(sales: dict[str, Any] | None) -> list[Scenario]:
+    """Issue 3's scenarios, each signed in as the person who would open the page; none without the
+    bulk sales data (facts from `bench.probe`'s `sales_facts`)."""
+    if not sales:
+        return []
+    modules = ",".join(str(pk) for pk in sales["bundle_module_ids"])
+    return [
+        Scenario("sales_kanban", f"kanban board, {sales['manager']}'s {sales['manager_open']:,} open opportunities",
+                 "GET", "/sales/opportunities/board/", KANBAN_P95_MS, user=sales["manager"]),
+        Scenario("sales_forecast", f"forecast over {sales['opportunities']:,} opportunities ({sales['executive']})",
+                 "GET", "/sales/forecast/", FORECAST_P95_MS, user=sales["executive"]),
+        Scenario("sales_recommendation",
+                 f"recommendation, {sales['requirements']} requirements over {sales['contracts']:,} contracts "
+                 f"({sales['owner']})",
+                 "GET", f"/sales/opportunities/{sales['opportunity_id']}/recommendation/", RECOMMENDATION_P95_MS,
+                 user=sales["owner"]),
+        Scenario("sales_price_history", f"price history of a {len(sales['bundle_module_ids'])}-module bundle "
+                 f"({sales['owner']})", "GET", f"/sales/pricing/?modules={modules}", PRICE_HISTORY_P95_MS,
+                 user=sales["owner"]),
     ]  # fmt: skip
 
 
