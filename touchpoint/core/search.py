@@ -184,6 +184,23 @@ def search_filter(queryset: models.QuerySet, query: str) -> models.QuerySet:
     )
 
 
+def search_ids(model: type[models.Model], query: str) -> RawSQL | None:
+    """The ids of `model`'s rows matching every term of `query`, as a subquery for `<fk>__in=`.
+
+    For filtering rows of another table by a related row's text (opportunities by their customer's
+    name); `search_filter` suits the table itself. None when the query has no searchable term.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return None
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{t}:*" for t in terms)
+        return RawSQL(f"SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple', %s)", [tsquery])
+    fts_query = " AND ".join(f'"{t}"*' for t in terms)
+    return RawSQL(f"SELECT rowid FROM {fts_table(model)} WHERE {fts_table(model)} MATCH %s", [fts_query])
+
+
 def index_sql(table: str, vendor: str) -> tuple[list[str], list[str]]:
     """SQL that creates and drops the full-text index of `table`, for a migration."""
     if vendor == "postgresql":

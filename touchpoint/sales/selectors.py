@@ -10,7 +10,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from touchpoint.core.search import is_searchable, search_filter
+from touchpoint.core.search import is_searchable, search_ids
 from touchpoint.customers.models import Customer
 from touchpoint.sales.access import visible_opportunities
 from touchpoint.sales.models import Opportunity, Pipeline, Requirement, Stage, StageOutcome
@@ -48,7 +48,9 @@ def _search(opportunities: QuerySet[Opportunity], text: str) -> QuerySet[Opportu
     """Title words, or the customer's name, short name or pinyin (the customer's full-text index)."""
     if not is_searchable(text):
         return opportunities.none()
-    customers = search_filter(Customer.objects.all(), text).values("pk")
+    customers = search_ids(Customer, text)
+    if customers is None:
+        return opportunities.filter(title__icontains=text.strip())
     return opportunities.filter(Q(title__icontains=text.strip()) | Q(customer_id__in=customers))
 
 

@@ -97,6 +97,7 @@ urlpatterns: list = [
     path("quotes/<int:pk>/", quote_views.quote_detail, name="quote_detail"),
     path("quotes/<int:pk>/heading/", quote_views.quote_heading, name="quote_heading"),
     path("quotes/<int:pk>/lines/", quote_views.line_add, name="quote_line_add"),
+    path("quotes/<int:pk>/lines/<int:line_pk>/", quote_views.line_edit, name="quote_line_edit"),
     path("quotes/<int:pk>/lines/<int:line_pk>/remove/", quote_views.line_remove, name="quote_line_remove"),
     path("quotes/<int:pk>/submit/", quote_views.quote_submit, name="quote_submit"),
     path("quotes/<int:pk>/withdraw/", quote_views.quote_withdraw, name="quote_withdraw"),

@@ -52,6 +52,14 @@ class QuoteLineForm(StyledForm):
         self.fields["discount_percent"].initial = 0
 
 
+class QuoteLineEditForm(StyledForm):
+    description = forms.CharField(label=_("Description"), max_length=200)
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.01"), max_digits=10, decimal_places=2)
+    unit_price = money_field(_("List price"))
+    discount_percent = percent_form_field(_("Discount (%)"))
+    tax_rate = percent_form_field(_("Tax rate (%)"))
+
+
 class SubmitForm(StyledForm):
     reason = forms.CharField(label=_("Why this discount"), max_length=500, required=False)
 

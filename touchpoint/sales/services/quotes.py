@@ -33,6 +33,7 @@ from touchpoint.sales.models import (
     ApprovalStatus,
     DiscountApproval,
     DiscountLimit,
+    Lead,
     LicenceType,
     LineKind,
     Module,
@@ -290,8 +291,11 @@ def quote_from_bundle(
     with_maintenance: bool = True,
 ) -> Quote:
     """A draft quote from a recommended bundle: a licence line per module (linked to the requirements
-    it covers), a services line for the custom effort, and the first year's maintenance."""
-    quote = quote_create(opportunity=opportunity, by=by)
+    it covers), a services line for the custom effort, and the first year's maintenance. It is addressed
+    to the contact of the lead the opportunity came from, if any."""
+    lead = Lead.objects.filter(opportunity=opportunity, contact__isnull=False).select_related("contact").first()
+    contact = lead.contact if lead is not None and lead.contact and lead.contact.deleted_at is None else None
+    quote = quote_create(opportunity=opportunity, by=by, contact=contact)
     requirements = list(opportunity.requirements.prefetch_related("modules"))
     licence_total = ZERO
     for module in modules:

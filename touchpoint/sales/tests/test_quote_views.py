@@ -188,3 +188,21 @@ def test_page_query_counts_are_pinned(client, personas, draft, django_assert_num
 
 def test_mail_outbox_is_isolated():
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_draft_line_is_changed_in_place_and_bad_values_are_refused(client, personas, draft):
+    line = draft.lines.get()
+    rep = signed_in(client, personas.sales_rep)
+    values = {"description": "集中交易核心（含两融）", "quantity": "2", "unit_price": "800000", "discount_percent": "5",
+              "tax_rate": "6"}  # fmt: skip
+    response = rep.post(f"/sales/quotes/{draft.pk}/lines/{line.pk}/", values)
+    assert response.status_code == 302 and response["Location"].endswith(f"#line-{line.pk}")
+    draft.refresh_from_db()
+    assert draft.list_total == Decimal("1600000.00") and draft.net_total == Decimal("1520000.00")
+    response = rep.post(f"/sales/quotes/{draft.pk}/lines/{line.pk}/", {**values, "discount_percent": "150", "quantity": "0"})
+    assert response.status_code == 400
+    assert {"discount_percent", "quantity"} <= set(response.context["lines"][0].edit_form.errors)
+    draft.refresh_from_db()
+    assert draft.net_total == Decimal("1520000.00")
+    assert signed_in(client, personas.finance).post(f"/sales/quotes/{draft.pk}/lines/{line.pk}/", values).status_code == 403

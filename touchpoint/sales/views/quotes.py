@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +18,15 @@ from touchpoint.core.pagination import CappedPaginator
 from touchpoint.customers.access import visible_contacts
 from touchpoint.org.http import AuthedRequest
 from touchpoint.sales import access
-from touchpoint.sales.forms.quotes import DecisionForm, DeclineForm, QuoteHeadingForm, QuoteLineForm, SendForm, SubmitForm
+from touchpoint.sales.forms.quotes import (
+    DecisionForm,
+    DeclineForm,
+    QuoteHeadingForm,
+    QuoteLineEditForm,
+    QuoteLineForm,
+    SendForm,
+    SubmitForm,
+)
 from touchpoint.sales.models import ON_SALE, ApprovalStatus, DiscountApproval, Module, Quote, QuoteLine, QuoteStatus
 from touchpoint.sales.services import quotes as services
 from touchpoint.sales.services.quote_pdf import quote_pdf
@@ -100,7 +109,7 @@ def _detail_context(request: AuthedRequest, quote: Quote, **extra: Any) -> dict[
     versions = list(Quote.objects.filter(number=quote.number).order_by("revision").only("pk", "revision", "status"))
     context = {
         "quote": quote,
-        "lines": list(quote.lines.select_related("module").prefetch_related("requirements").order_by("order", "id")),
+        "lines": _lines_with_forms(quote, can_edit and quote.is_editable, extra),
         "versions": versions,
         "can_edit": can_edit,
         "editable": can_edit and quote.is_editable,
@@ -125,6 +134,22 @@ def _detail_context(request: AuthedRequest, quote: Quote, **extra: Any) -> dict[
     context.update(_guidance(quote))
     context.update(extra)
     return context
+
+
+def _lines_with_forms(quote: Quote, editable: bool, extra: dict[str, Any]) -> list[QuoteLine]:
+    """The lines, each with its edit form when the quote is an editable draft (the one sent back bound)."""
+    lines = list(quote.lines.select_related("module").prefetch_related("requirements").order_by("order", "id"))
+    for line in lines:
+        if not editable:
+            continue
+        if extra.get("line_edit_pk") == line.pk:
+            line.edit_form = extra["line_edit_form"]  # type: ignore[attr-defined]
+        else:
+            line.edit_form = QuoteLineEditForm(auto_id=f"line-{line.pk}-%s", initial={  # type: ignore[attr-defined]
+                "description": line.description, "quantity": line.quantity, "unit_price": line.unit_price,
+                "discount_percent": line.discount_percent, "tax_rate": line.tax_rate,
+            })  # fmt: skip
+    return lines
 
 
 def _guidance(quote: Quote) -> dict[str, Any]:
@@ -182,6 +207,24 @@ def line_add(request: AuthedRequest, pk: int) -> HttpResponse:
             return _redisplay(request, quote, error, line_form=form)
         return redirect("sales:quote_detail", pk=quote.pk)
     return render(request, "sales/quotes/quote_detail.html", _detail_context(request, quote, line_form=form), status=400)
+
+
+@login_required
+@require_POST
+def line_edit(request: AuthedRequest, pk: int, line_pk: int) -> HttpResponse:
+    """Change a draft line's quantity, price, discount or tax; the totals follow."""
+    quote = _editable(request, quote_for(request, pk))
+    line = get_object_or_404(QuoteLine, quote=quote, pk=line_pk)
+    form = QuoteLineEditForm(request.POST, auto_id=f"line-{line.pk}-%s")
+    if form.is_valid():
+        try:
+            services.quote_line_update(line=line, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            return redirect(f"{reverse('sales:quote_detail', args=[quote.pk])}#line-{line.pk}")
+    context = _detail_context(request, quote_for(request, pk), line_edit_form=form, line_edit_pk=line.pk)
+    return render(request, "sales/quotes/quote_detail.html", context, status=400)
 
 
 @login_required
