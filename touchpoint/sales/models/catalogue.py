@@ -49,7 +49,7 @@ class Product(BilingualName, TimeStamped, Retirable):
     # Implementation and services are sold by the person-day at this rate.
     day_rate = amount_field(_("implementation day rate"))
     # Annual maintenance, as a percentage of the licence price.
-    maintenance_percent = percent_field(_("annual maintenance (% of licence)"), default=15)
+    maintenance_percent = percent_field(_("annual maintenance, percent of licence"), default=15)
     currency = currency_field()
 
     history = HistoricalRecords(excluded_fields=["updated_at"])

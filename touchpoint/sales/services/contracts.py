@@ -123,7 +123,7 @@ def check_milestones(milestones: list[dict[str, Any]]) -> None:
         if not (milestone.get("name") or "").strip():
             errors.append(_("Milestone %(n)s needs a name.") % {"n": index})
         if not ZERO < percent <= HUNDRED:
-            errors.append(_("Milestone %(n)s: the share must be above 0% and at most 100%.") % {"n": index})
+            errors.append(_("Milestone %(n)s: the share must be above 0%% and at most 100%%.") % {"n": index})
         trigger = milestone.get("trigger")
         if trigger not in MilestoneTrigger.values:
             errors.append(_("Milestone %(n)s: choose a trigger.") % {"n": index})

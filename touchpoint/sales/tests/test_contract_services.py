@@ -172,3 +172,14 @@ def test_completion_needs_every_milestone_settled_and_termination_needs_a_reason
     contract = contract_terminate(contract=contract, by=personas.sales_rep, reason="客户项目取消")
     assert contract.status == ContractStatus.TERMINATED
     assert not contract.milestones.filter(status__in=["pending", "due"]).exists()
+
+
+@pytest.mark.django_db
+def test_a_share_out_of_range_gets_its_message(personas, accepted):
+    contract = signed(personas, accepted)
+    with pytest.raises(ValidationError) as error:
+        contract_milestones_set(contract=contract, by=personas.sales_rep, milestones=[
+            {"name": "全款", "percent": "0", "trigger": "signing"},
+            {"name": "尾款", "percent": "100", "trigger": "signing"},
+        ])  # fmt: skip
+    assert "Milestone 1: the share must be above 0% and at most 100%." in error.value.message_dict["milestones"]
