@@ -65,14 +65,16 @@ register_entity(
     "quote",
     label=_("Quotes"),
     defaults={
-        "sales_rep": row(view=S.OWN, create=S.OWN, edit=S.OWN, delete=S.OWN, export=S.OWN),
-        "sales_manager": row(view=S.DEPARTMENT, create=S.TEAM, edit=S.TEAM, delete=S.TEAM, export=S.DEPARTMENT),
+        "sales_rep": row(view=S.OWN, create=S.OWN, edit=S.OWN),
+        "sales_manager": row(view=S.DEPARTMENT, create=S.TEAM, edit=S.TEAM),
         "project_manager": row(view=S.OWN),
-        "finance": READ_ALL,
-        "executive": READ_ALL,
+        "finance": row(view=S.ALL),
+        "executive": row(view=S.ALL),
         "admin": ALL6,
     },
-    actions=("view", "create", "edit", "delete", "export"),
+    # A quote is a numbered document: it is revised, superseded or expires, never deleted, and its
+    # figures leave through the PDF and the sales reports rather than a raw export.
+    actions=("view", "create", "edit"),
 )
 register_entity(
     "contract",
@@ -241,10 +243,6 @@ def can_view_quote(user: Any, quote: Quote) -> bool:
 
 def can_edit_quote(user: Any, quote: Quote) -> bool:
     return QUOTE.allows(user, quote, "edit")
-
-
-def can_delete_quote(user: Any, quote: Quote) -> bool:
-    return QUOTE.allows(user, quote, "delete")
 
 
 def can_create_quote(user: Any, opportunity: Opportunity) -> bool:

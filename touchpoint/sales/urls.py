@@ -110,6 +110,7 @@ urlpatterns: list = [
     path("approvals/", quote_views.approval_inbox, name="approvals"),
     # --- contracts (views/contracts.py) ---
     path("contracts/", contract_views.contract_list, name="contracts"),
+    path("contracts/export/", contract_views.contract_export, name="contract_export"),
     path("quotes/<int:quote_pk>/contract/new/", contract_views.contract_create, name="contract_new"),
     path("contracts/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/heading/", contract_views.contract_heading, name="contract_heading"),

@@ -72,7 +72,7 @@ def test_retired_items_are_hidden_unless_asked_for(client, personas, shop):
     client.force_login(personas.sales_rep)
     url = reverse("sales:product_detail", args=[shop["product"].pk])
     assert "旧版插件" not in client.get(url).content.decode()
-    shown = client.get(url, {"retired": "1"}).content.decode()
+    shown = client.get(url, {"retired": "1"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "旧版插件" in shown
     assert "Retired" in shown
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,7 +89,7 @@ def test_the_milestone_check_accepts_exactly_the_plans_that_sum_to_100(shares):
 @pytest.mark.django_db
 def test_an_event_milestone_needs_its_event(personas, accepted):
     contract = signed(personas, accepted)
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         contract_milestones_set(contract=contract, by=personas.sales_rep,
                                 milestones=[{"name": "全款", "percent": "100", "trigger": "event"}])  # fmt: skip
     assert "delivery event" in error.value.message_dict["milestones"][0]
@@ -177,7 +177,7 @@ def test_completion_needs_every_milestone_settled_and_termination_needs_a_reason
 @pytest.mark.django_db
 def test_a_share_out_of_range_gets_its_message(personas, accepted):
     contract = signed(personas, accepted)
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         contract_milestones_set(contract=contract, by=personas.sales_rep, milestones=[
             {"name": "全款", "percent": "0", "trigger": "signing"},
             {"name": "尾款", "percent": "100", "trigger": "signing"},

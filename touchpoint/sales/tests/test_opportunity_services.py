@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from touchpoint.core.models import Event
 from touchpoint.sales.models import Opportunity, Stage, StageVisit
@@ -66,7 +67,7 @@ def test_moving_one_stage_forward_keeps_the_time_spent_and_logs_an_event(persona
 @pytest.mark.django_db
 def test_skipping_stages_is_refused_with_a_message_and_changes_nothing(personas):
     opportunity = opened(personas)
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         opportunity_move(opportunity=opportunity, to_stage=stage("won"), by=personas.sales_rep)
     assert "cannot move" in error.value.message_dict["stage"][0]
     opportunity.refresh_from_db()

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -154,7 +154,7 @@ def test_a_registered_check_that_blocks_stops_the_submission(personas, opportuni
 def test_a_sent_quote_cannot_be_edited_and_revising_makes_v2(personas, opportunity, catalogue):
     quote = quote_submit(quote=drafted(personas, opportunity, catalogue), by=personas.sales_rep)
     quote = quote_send(quote=quote, by=personas.sales_rep, contact=personas.contact_a, subject="报价单", body="请查收")
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         quote_line_add(quote=quote, by=personas.sales_rep, module=catalogue["trade-risk"])
     assert "Revise" in error.value.message_dict["status"][0]
     revision = quote_revise(quote=quote, by=personas.sales_rep)

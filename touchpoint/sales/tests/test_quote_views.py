@@ -99,7 +99,7 @@ def test_a_sent_quote_refuses_new_lines_and_says_to_revise(client, personas, dra
         "kind": "licence", "module": catalogue["trade-risk"].pk, "quantity": "1", "discount_percent": "0",
     })  # fmt: skip
     assert response.status_code == 400
-    assert "Revise" in response.content.decode()
+    assert len(response.context["line_form"].non_field_errors()) == 1  # "… revise it to make a new version"
     assert QuoteLine.objects.filter(quote=draft).count() == 1
     response = client.post(f"/sales/quotes/{draft.pk}/revise/")
     revision = Quote.objects.get(revision=2)

@@ -125,7 +125,7 @@ def test_ticking_modules_quotes_those_and_a_foreign_module_is_refused(client, pe
     assert (line.module.code, line.licence_type) == ("trade-pc", "yearly")
     for bad in ({"choose": "1", "modules": ["abc"]}, {"choose": "1", "modules": [modules["trade-old"].pk]},
                 {"choose": "1"}, {"licence_type": "forever"}):  # fmt: skip
-        response = client.post(url(opportunity) + "quote/", bad)
+        response = client.post(url(opportunity) + "quote/", bad, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 400
         assert "The quote was not built." in response.content.decode()
     assert Quote.objects.filter(opportunity=opportunity).count() == 1

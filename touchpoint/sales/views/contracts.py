@@ -8,14 +8,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from touchpoint.core.exports import csv_response, xlsx_response
 from touchpoint.core.forms import apply_validation_error
 from touchpoint.core.pagination import CappedPaginator
 from touchpoint.customers.access import visible_contacts
 from touchpoint.org.http import AuthedRequest
+from touchpoint.org.policy import may
 from touchpoint.sales import access
 from touchpoint.sales.forms.contracts import ContractForm, DocumentForm, MilestoneFormSet, TerminateForm
 from touchpoint.sales.models import Contract, ContractStatus, MilestoneStatus, MilestoneTemplate, QuoteStatus
@@ -57,7 +60,32 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
         contracts = contracts.filter(Q(number__icontains=q) | Q(customer__name__icontains=q) | Q(title__icontains=q))
     page = CappedPaginator(contracts.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "sales/contracts/contract_list.html",
-                  {"page": page, "status": status, "q": q, "statuses": ContractStatus.choices})  # fmt: skip
+                  {"page": page, "status": status, "q": q, "statuses": ContractStatus.choices,
+                   "may_export": may(request.user, "contract", "export")})  # fmt: skip
+
+
+@login_required
+@require_GET
+def contract_export(request: AuthedRequest) -> HttpResponseBase:
+    """The order-processing list as CSV or Excel: the contracts the user may export, with milestone status."""
+    if not may(request.user, "contract", "export"):
+        raise PermissionDenied
+    contracts = access.exportable_contracts(request.user).select_related("customer", "owner").annotate(
+        milestones_due=Count("milestones", filter=Q(milestones__status=MilestoneStatus.DUE)),
+        milestones_paid=Count("milestones", filter=Q(milestones__status=MilestoneStatus.PAID)),
+        due_amount=Sum("milestones__amount", filter=Q(milestones__status=MilestoneStatus.DUE)),
+    ).order_by("-created_at", "-id")
+    header = [_("Number"), _("Customer"), _("Title"), _("Status"), _("Signed on"), _("Amount"), _("Of which tax"),
+              _("Currency"), _("Milestones due"), _("Milestones paid"), _("Due now"), _("Sales rep")]  # fmt: skip
+    rows = (
+        [c.number, c.customer.name, c.title, c.get_status_display(), c.signed_on.isoformat() if c.signed_on else "",
+         float(c.amount), float(c.tax_amount), c.currency, c.milestones_due, c.milestones_paid,
+         float(c.due_amount or 0), str(c.owner)]
+        for c in contracts.iterator(chunk_size=2000)
+    )  # fmt: skip
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response("contracts", header, rows)
+    return csv_response("contracts", header, rows)
 
 
 @login_required

@@ -59,8 +59,12 @@ class Command(BaseCommand):
                 elif not entry.msgstr:
                     entry.msgstr = entry.msgid
                 if "fuzzy" in entry.flags:
+                    # A fuzzy entry holds gettext's guess from a similar message: English is the msgid itself.
                     entry.flags.remove("fuzzy")
-                    entry.msgstr = entry.msgid
+                    if entry.msgid_plural:
+                        entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+                    else:
+                        entry.msgstr = entry.msgid
             catalog.save()
 
     def _check(self) -> None:
