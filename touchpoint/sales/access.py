@@ -114,9 +114,11 @@ register_entity(
                 "maintenance_lead", "finance", "marketing", "executive",
             )
         },  # fmt: skip
-        "admin": row(S.ALL, S.ALL, S.ALL, S.ALL, S.ALL),
+        "admin": row(S.ALL, S.ALL, S.ALL),
     },
-    actions=("view", "create", "edit", "delete", "export"),
+    # Catalogue items are retired, never deleted (quotes and contracts point at them); the catalogue
+    # is read on its pages and through the API rather than exported.
+    actions=("view", "create", "edit"),
 )
 
 

@@ -147,3 +147,25 @@ def test_every_position_making_a_contract_from_an_accepted_quote(client, persona
         else:
             want = 403
         assert attempt(client, "GET", f"/sales/quotes/{accepted.pk}/contract/new/").status_code == want, f"{persona} {key}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_position_on_a_discount_request_of_the_rep(client, personas, catalogue, persona):
+    from touchpoint.sales.models import DiscountApproval
+
+    rep = personas.sales_rep
+    opportunity = opportunity_create(by=rep, customer=personas.customer_a, title="折扣审批", owner=rep,
+                                     close_date=timezone.localdate(), amount=Decimal("100000"))  # fmt: skip
+    quote = quote_create(opportunity=opportunity, by=rep)
+    quote_line_add(quote=quote, by=rep, module=catalogue["trade-core"], discount_percent=Decimal("30"))
+    quote_submit(quote=quote, by=rep)
+    user = getattr(personas, persona)
+    client.force_login(user)
+    sees_quote = allowed(user, "quote", "view", rep.pk)
+    may_decide = user.pk != rep.pk and allowed(user, "discount_approval", "edit", rep.pk)
+    inbox = client.get("/sales/approvals/")
+    assert inbox.status_code == 200
+    assert (quote.number in inbox.content.decode()) == may_decide, persona
+    response = attempt(client, "POST", f"/sales/quotes/{quote.pk}/decide/", {"decision": "approve", "comment": "同意"})
+    assert response.status_code == (302 if may_decide else 403 if sees_quote else 404), persona
+    assert DiscountApproval.objects.get(quote=quote).status == "pending"
