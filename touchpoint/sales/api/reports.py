@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from touchpoint.core.api import errors
+from touchpoint.core.api import ScopedViewMixin, errors
 from touchpoint.customers.models import PROVINCES
 from touchpoint.org.access import visible_users
 from touchpoint.org.policy import may
@@ -145,6 +145,10 @@ MONTH_PATTERN = r"^\d{4}-\d{2}$"
 def _valid_form(form: Form, request: Request) -> Any:
     if not may(request.user, "opportunity", "view"):
         raise exceptions.PermissionDenied
+    # A parameter sent empty is a malformed value, not "left out" as the pages treat it.
+    blank = [name for name in form.fields if name in request.query_params and not request.query_params[name].strip()]
+    if blank:
+        raise exceptions.ValidationError({name: [_("This parameter may not be empty.")] for name in blank})
     if form.is_bound and not form.is_valid():
         raise exceptions.ValidationError({field: [str(m) for m in messages] for field, messages in form.errors.items()})
     return form
@@ -154,7 +158,7 @@ def _form_options(request: Request) -> dict[str, Any]:
     return {"owners": visible_users(request.user), "products": access.visible_products(request.user)}
 
 
-class SalesForecastView(APIView):
+class SalesForecastView(ScopedViewMixin, APIView):
     @extend_schema(
         operation_id="sales_forecast",
         summary=str(_("Forecast weighted by probability")),
@@ -175,7 +179,7 @@ class SalesForecastView(APIView):
         return Response(ForecastSerializer(result).data)
 
 
-class SalesReportsView(APIView):
+class SalesReportsView(ScopedViewMixin, APIView):
     @extend_schema(
         operation_id="sales_reports",
         summary=str(_("Sales reports")),

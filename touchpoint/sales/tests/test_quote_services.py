@@ -165,10 +165,11 @@ def test_a_sent_quote_cannot_be_edited_and_revising_makes_v2(personas, opportuni
         quote_revise(quote=Quote.objects.get(pk=quote.pk), by=personas.sales_rep)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_sending_mails_the_pdf_and_logs_an_email_touchpoint(personas, opportunity, catalogue):
+@pytest.mark.django_db
+def test_sending_mails_the_pdf_and_logs_an_email_touchpoint(personas, opportunity, catalogue, django_capture_on_commit_callbacks):
     quote = quote_submit(quote=drafted(personas, opportunity, catalogue), by=personas.sales_rep)
-    quote = quote_send(quote=quote, by=personas.sales_rep, contact=personas.contact_a, subject="报价单", body="请查收")
+    with django_capture_on_commit_callbacks(execute=True):
+        quote = quote_send(quote=quote, by=personas.sales_rep, contact=personas.contact_a, subject="报价单", body="请查收")
     assert quote.status == QuoteStatus.SENT and quote.sent_at is not None
     message = mail.outbox[-1]
     assert message.to == [personas.contact_a.email]
@@ -213,7 +214,7 @@ def test_a_bundle_becomes_a_draft_with_licence_services_and_maintenance(personas
                      ("service", Decimal("60000.00")), ("maintenance", Decimal("165000.00"))]  # fmt: skip
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="row locks need PostgreSQL")
 def test_numbers_stay_unique_when_drafted_at_the_same_moment():
     numbers: list[str] = []
