@@ -173,7 +173,7 @@ def test_reminders_are_sent_once_however_often_the_job_runs(personas):
     assert Notification.objects.filter(recipient=personas.sales_rep).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_scheduler_enqueues_reminders_and_the_worker_runs_them(personas):
     from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
