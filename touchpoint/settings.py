@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "touchpoint.customers",
     "touchpoint.touchpoints",
     "touchpoint.sales",
+    "touchpoint.finance",
 ]
 
 MIDDLEWARE = [

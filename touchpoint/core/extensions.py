@@ -154,14 +154,15 @@ recycle_sections: dict[str, RecycleSection] = {}
 
 @dataclass(frozen=True)
 class CheckResult:
-    """A pre-confirmation check's answer: pass, warn (go on, but say why) or block (stop, say why)."""
+    """A pre-confirmation check's answer: pass, warn (go on, but say why), block (stop, say why) or,
+    for a quote, approve (a manager must approve it even within the rep's discount limit)."""
 
     check: str
-    outcome: str  # "pass" | "warn" | "block"
+    outcome: str  # "pass" | "warn" | "block" | "approve"
     message: str = ""
 
 
-PASS, WARN, BLOCK = "pass", "warn", "block"
+PASS, WARN, BLOCK, APPROVE = "pass", "warn", "block", "approve"
 
 # Checks run before a contract is confirmed and before a quote is approved: check(record, user) ->
 # CheckResult. The finance module registers the credit check here.

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
-from touchpoint.core.extensions import BLOCK, WARN, CheckResult, quote_checks
+from touchpoint.core.extensions import APPROVE, BLOCK, WARN, CheckResult, quote_checks
 from touchpoint.core.models import EventKind, Notification
 from touchpoint.core.money import HUNDRED, ZERO, default_tax_rate, money
 from touchpoint.core.numbering import next_number
@@ -384,8 +384,9 @@ def quote_submit(*, quote: Quote, by: Any, reason: str = "") -> Quote:
         raise ValidationError({"status": [r.message for r in blocked]})
     limit = discount_limit(by)
     warnings = [r.message for r in results if r.outcome == WARN]
+    must_approve = [r.message for r in results if r.outcome == APPROVE]
     asked = requested_discount(quote)
-    if asked <= limit:
+    if asked <= limit and not must_approve:
         _move(quote, QuoteStatus.APPROVED)
         quote._history_user = by  # type: ignore[attr-defined]
         quote.save(update_fields=["status", "updated_at"])
@@ -397,7 +398,7 @@ def quote_submit(*, quote: Quote, by: Any, reason: str = "") -> Quote:
     quote.save(update_fields=["status", "updated_at"])
     approval = DiscountApproval.objects.create(
         quote=quote, customer=quote.customer, requested_by=by, discount_percent=asked,
-        limit_percent=limit, reason=(reason or "").strip()[:500],
+        limit_percent=limit, reason=" ".join([(reason or "").strip(), *must_approve]).strip()[:500],
     )  # fmt: skip
     event_record(verb=QUOTE_SUBMITTED, actor=by, customer_id=quote.customer_id, target=quote,
                  payload=_payload(quote, limit=str(limit), reason=approval.reason, warnings=warnings))  # fmt: skip

@@ -121,13 +121,15 @@ def test_activation_wins_the_opportunity_when_the_pipeline_allows_it(personas, a
 
 @pytest.mark.django_db
 def test_a_blocking_check_holds_the_contract_with_its_reason(personas, accepted):
-    contract_checks["test-credit"] = lambda contract, user: CheckResult("credit", BLOCK, "超出信用额度")
+    contract_checks["test-credit"] = lambda contract, user: CheckResult("test-credit", BLOCK, "超出信用额度")
     try:
         contract = contract_confirm(contract=signed(personas, accepted), by=personas.sales_rep)
     finally:
         del contract_checks["test-credit"]
     assert contract.status == ContractStatus.PENDING_CHECKS
-    assert contract.check_results == [{"check": "credit", "result": "block", "message": "超出信用额度"}]
+    # The registered checks all run: the finance credit check passes, the test check blocks.
+    assert contract.check_results == [{"check": "credit", "result": "pass", "message": ""},
+                                      {"check": "test-credit", "result": "block", "message": "超出信用额度"}]  # fmt: skip
     assert not InstalledItem.objects.exists()
     contract_checks["test-warn"] = lambda contract, user: CheckResult("credit", WARN, "接近信用额度")
     try:

@@ -1,0 +1,1 @@
+"""Every write in finance, split by meaning: credit, invoices, receipts, dunning."""
