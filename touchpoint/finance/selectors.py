@@ -14,7 +14,7 @@ from touchpoint.org.policy import may
 from touchpoint.sales.access import visible_contracts
 from touchpoint.sales.models import MilestoneStatus, PaymentMilestone
 
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=16, decimal_places=2)
 
 
 def _net_invoiced() -> Any:
