@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("touchpoint.customers.urls")),
     path("", include("touchpoint.touchpoints.urls")),
     path("sales/", include("touchpoint.sales.urls")),
+    path("finance/", include("touchpoint.finance.urls")),
 ]

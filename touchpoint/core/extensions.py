@@ -61,6 +61,9 @@ class Counter:
 workspace_panels = PanelRegistry("workspace")
 # Panels on the customer 360 page (opportunities, contracts, projects, requests, receivables).
 customer_panels = PanelRegistry("customer360")
+# Small badges beside a customer's name wherever the customer heads a page (the 360, a quote, a
+# contract): the finance module's risk badge. context(request, customer=customer) or None to hide.
+customer_badges = PanelRegistry("badges")
 # The four headline counters at the top of the 360. Modules that own the figure replace the
 # zero counter registered by the customers app under the same key.
 customer_counters: dict[str, Counter] = {}
@@ -198,3 +201,28 @@ def touchpoint_action_links(user: Any, touchpoint: Any) -> list[dict[str, Any]]:
         for a in chosen
         if a.visible(user, touchpoint)
     ]
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    """A button a higher app adds to a lower app's record page ("Override the credit block" on a contract).
+
+    url(record) gives the link; it shows when visible(user, record).
+    """
+
+    key: str
+    label: Promise | str
+    url: Callable[[Any], str]
+    visible: Callable[[Any, Any], bool]
+    order: int = 100
+    icon: str = ""
+
+
+contract_actions: dict[str, RecordAction] = {}
+quote_actions: dict[str, RecordAction] = {}
+
+
+def record_action_links(registry: dict[str, RecordAction], user: Any, record: Any) -> list[dict[str, Any]]:
+    """The actions the user may take on this record, as {label, url, icon}, in order."""
+    chosen = sorted(registry.values(), key=lambda a: (a.order, a.key))
+    return [{"label": a.label, "url": a.url(record), "icon": a.icon} for a in chosen if a.visible(user, record)]

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from touchpoint.customers.access import account_customer_ids
-from touchpoint.finance.models import CreditProfile, Invoice, Receipt
+from touchpoint.finance.models import CreditProfile, DunningLetter, Invoice, Receipt
 from touchpoint.org.policy import Rules, S, may, register_entity, row
 
 FULL = row(view=S.ALL, create=S.ALL, edit=S.ALL, export=S.ALL)
@@ -126,3 +126,11 @@ def can_view_receivables(user: Any, customer: Any) -> bool:
 
 def may_edit_credit(user: Any) -> bool:
     return may(user, "credit", "edit")
+
+
+# Reminder letters are read by whoever may read the customer's invoices.
+LETTERS = Rules("invoice", owner_path="customer__owner", own=_serves)
+
+
+def visible_letters(user: Any) -> QuerySet[DunningLetter]:
+    return LETTERS.scoped(user, "view", DunningLetter.objects.all())

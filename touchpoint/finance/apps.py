@@ -8,4 +8,4 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self) -> None:
-        from touchpoint.finance import access, checks  # noqa: F401
+        from touchpoint.finance import access, checks, navigation, panels  # noqa: F401

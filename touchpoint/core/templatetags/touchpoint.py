@@ -94,3 +94,14 @@ def amount(value: Any) -> str:
         return f"{Decimal(value):,.2f}"
     except (ArithmeticError, TypeError, ValueError):
         return ""
+
+
+@register.simple_tag(takes_context=True)
+def customer_badges(context: Any, customer: Any) -> list[dict[str, Any]]:
+    """The badges registered for a customer (risk…), for `{% customer_badges customer as badges %}`."""
+    from touchpoint.core.extensions import customer_badges as registry
+
+    request = context.get("request")
+    if request is None or customer is None:
+        return []
+    return registry.render_context(request, request.user.positions, customer=customer)

@@ -15,7 +15,7 @@ from touchpoint.sales.services.quotes import quote_accept, quote_create, quote_l
 from touchpoint.sales.tests.conftest import catalogue, opportunity  # noqa: F401  (fixtures)
 
 
-def active_contract(personas: Any, opportunity: Any, modules: list[Any], *, rep: Any = None) -> Contract:
+def active_contract(personas: Any, opportunity: Any, modules: list[Any], *, rep: Any = None) -> Contract:  # noqa: F811
     """A quote for the modules, accepted, made a contract signed today and confirmed (30/40/20/10 milestones)."""
     rep = rep or personas.sales_rep
     quote = quote_create(opportunity=opportunity, by=rep, contact=None)

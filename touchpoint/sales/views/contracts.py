@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from touchpoint.core.exports import csv_response, xlsx_response
+from touchpoint.core.extensions import contract_actions, record_action_links
 from touchpoint.core.forms import apply_validation_error
 from touchpoint.core.pagination import CappedPaginator
 from touchpoint.customers.access import visible_contacts
@@ -132,6 +133,7 @@ def _detail_context(request: AuthedRequest, contract: Contract, **extra: Any) ->
     contacts = visible_contacts(request.user).filter(customer_id=contract.customer_id)
     context = {
         "contract": contract,
+        "actions": record_action_links(contract_actions, request.user, contract),
         "milestones": list(contract.milestones.order_by("order", "id")),
         "installed": list(contract.installed_items.select_related("module", "version").order_by("module__code")),
         "documents": list(contract.documents.order_by("id")),

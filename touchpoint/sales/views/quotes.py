@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from touchpoint.core.extensions import quote_actions, record_action_links
 from touchpoint.core.forms import apply_validation_error
 from touchpoint.core.pagination import CappedPaginator
 from touchpoint.customers.access import visible_contacts
@@ -109,6 +110,7 @@ def _detail_context(request: AuthedRequest, quote: Quote, **extra: Any) -> dict[
     versions = list(Quote.objects.filter(number=quote.number).order_by("revision").only("pk", "revision", "status"))
     context = {
         "quote": quote,
+        "actions": record_action_links(quote_actions, user, quote),
         "lines": _lines_with_forms(quote, can_edit and quote.is_editable, extra),
         "versions": versions,
         "can_edit": can_edit,

@@ -1,0 +1,1 @@
+"""Finance pages, split by meaning: invoices, receipts, credit, reports, settings."""
