@@ -78,8 +78,7 @@ def held_contracts_panel(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def receivables_summary(request: HttpRequest) -> dict[str, Any] | None:
-    outlook = reports.outlook(user=request.user, months=6)
-    return {"outlook": outlook, "next3": outlook.next_months(3), "next6": outlook.next_months(6)}
+    return {"headline": reports.headline(user=request.user)}
 
 
 customer_badges.register(Panel("risk", _("Credit risk"), "finance/panels/risk_badge.html", risk_badge))

@@ -282,6 +282,26 @@ def outlook(*, user: Any, today: date | None = None, months: int = 6) -> Outlook
                    months=[cash[k] for k in sorted(cash)])  # fmt: skip
 
 
+@dataclass
+class Headline:
+    open_ar: Decimal
+    overdue: Decimal
+    dso: Decimal | None
+
+
+def headline(*, user: Any, today: date | None = None) -> Headline:
+    """Open receivables, what is overdue, and DSO: one query, for workspaces."""
+    today = today or timezone.localdate()
+    figures = visible_invoices(user).filter(kind=InvoiceKind.INVOICE, currency=default_currency()).aggregate(
+        open=Sum("open_amount"), overdue=Sum("open_amount", filter=Q(due_on__lt=today)),
+        billed=Sum(F("amount") - F("credited_amount"),
+                   filter=Q(issued_on__gt=today - timedelta(days=DSO_DAYS), issued_on__lte=today)),
+    )  # fmt: skip
+    open_ar, billed = figures["open"] or ZERO, figures["billed"] or ZERO
+    dso = (open_ar / billed * DSO_DAYS).quantize(Decimal("0.1")) if billed else None
+    return Headline(open_ar=open_ar, overdue=figures["overdue"] or ZERO, dso=dso)
+
+
 def _as_date(value: Any) -> date:
     return (value.date() if hasattr(value, "date") and callable(value.date) else value).replace(day=1)
 

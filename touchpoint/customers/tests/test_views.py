@@ -148,7 +148,7 @@ def test_customer_360_shows_profile_contacts_team_counters_and_timeline(client, 
     assert "行情延迟投诉" in html
     assert [c["value"] for c in response.context["counters"]] == [0, 0, 0, 0]
     assert {item["panel"].key for item in response.context["panels"]} == {
-        "touchpoint_actions", "opportunities", "quotes", "contracts",
+        "touchpoint_actions", "opportunities", "quotes", "contracts", "receivables",
     }
 
 
@@ -158,8 +158,10 @@ def test_customer_360_query_count_does_not_grow_with_history(client, personas, d
     url = reverse("customers:detail", args=[personas.customer_a.pk])
     client.get(url)
     # 17 before the sales app: +3 for its opportunities panel (the list, the create check) and the
-    # "latest sales" counter, +1 for the quotes panel, +2 for the contracts panel (contracts, installed base).
-    with django_assert_num_queries(23) as first:
+    # "latest sales" counter, +1 for the quotes panel, +2 for the contracts panel (contracts, installed base);
+    # +1 for the finance risk badge, +4 for the receivables panel (the scope check, the open and overdue
+    # figures, unallocated receipts, the oldest open invoices).
+    with django_assert_num_queries(28) as first:
         client.get(url)
     for index in range(40):
         touchpoint_log(by=personas.sales_rep, customer=personas.customer_a, channel="phone", direction="in",

@@ -93,12 +93,15 @@ def test_api_token_can_be_created_and_revoked(client, personas):
 @pytest.mark.parametrize(
     ("position", "panels"),
     [
-        ("sales_rep", {"my_followups", "my_customers", "recent_touchpoints"}),
+        ("sales_rep", {"my_followups", "my_customers", "recent_touchpoints", "overdue_invoices"}),
         ("sales_manager", {"my_followups", "my_customers", "recent_touchpoints", "team_overdue_followups",
-                           "team_quiet_customers", "team_pipeline", "stalled_opportunities", "approvals_waiting"}),
-        ("executive", {"headline_counts", "my_followups", "team_quiet_customers", "approvals_waiting"}),
+                           "team_quiet_customers", "team_pipeline", "stalled_opportunities", "approvals_waiting",
+                           "receivables_summary"}),
+        ("executive", {"headline_counts", "my_followups", "team_quiet_customers", "approvals_waiting",
+                       "receivables_summary"}),
         ("maintenance_lead", {"my_followups", "team_overdue_followups", "team_quiet_customers"}),
-        ("finance", {"my_followups"}),
+        # The credit-held panel shows only when a contract is held.
+        ("finance", {"my_followups", "invoice_requests", "receipts_to_allocate", "overdue_invoices", "receivables_summary"}),
     ],
 )
 def test_each_position_lands_on_its_own_workspace(client, personas, position, panels):
@@ -112,7 +115,8 @@ def test_each_position_lands_on_its_own_workspace(client, personas, position, pa
 def test_workspace_query_count_is_pinned(client, personas, django_assert_max_num_queries):
     client.force_login(personas.sales_manager)
     client.get("/")
-    with django_assert_max_num_queries(16):
+    # 16 before finance; +1 for the receivables headline (open, overdue and DSO in one query).
+    with django_assert_max_num_queries(17):
         client.get("/")
 
 
