@@ -5,9 +5,11 @@ by the services, in the same transaction as the rows they sum, and the database 
 that breaks the money invariants (an open amount below zero, a receipt allocated beyond its amount).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -15,6 +17,8 @@ from simple_history.models import HistoricalRecords
 from touchpoint.core.models import TimeStamped, Versioned
 from touchpoint.core.money import amount_field, currency_field, percent_field
 from touchpoint.customers.models import Customer
+
+HALF_FEN = Decimal("0.005")
 
 
 class VatType(models.TextChoices):
@@ -79,8 +83,12 @@ class Invoice(TimeStamped, Versioned):
                                     name="invoice_tax_number_unique"),  # fmt: skip
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
             models.CheckConstraint(condition=Q(open_amount__gte=0), name="invoice_open_not_negative"),
+            # A band of half a fen rather than equality: SQLite compares decimals as floating point.
             models.CheckConstraint(
-                condition=Q(open_amount=F("amount") - F("credited_amount") - F("allocated_amount"))
+                condition=Q(
+                    open_amount__gte=F("amount") - F("credited_amount") - F("allocated_amount") - Value(HALF_FEN),
+                    open_amount__lte=F("amount") - F("credited_amount") - F("allocated_amount") + Value(HALF_FEN),
+                )
                 | Q(kind="credit_note"),
                 name="invoice_open_is_the_rest",
             ),

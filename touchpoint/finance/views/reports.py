@@ -20,6 +20,8 @@ from touchpoint.org.http import AuthedRequest
 from touchpoint.org.policy import may
 from touchpoint.sales.access import visible_contracts
 
+# Not yet due → over 180 days, from calm to alarming.
+AGEING_COLORS = ["#5b8def", "#8fd175", "#f5c342", "#f0913a", "#e4573d", "#a3222b"]
 GROUP_LABELS = {"customer": gettext_lazy("Customer"), "owner": gettext_lazy("Sales rep"), "region": gettext_lazy("Region")}
 
 
@@ -56,11 +58,11 @@ def ageing(request: AuthedRequest) -> HttpResponseBase:
             return xlsx_response("ar-ageing", header, ([r[0], *(float(str(v)) for v in r[1:])] for r in [*rows, totals]))
         return report_pdf_response("ar-ageing", title, header, [*rows, totals])
     charts = {
-        "ageing_groups": {"categories": [row.name for row in report.rows[:15]], "horizontal": True, "series": [
+        "ageing_groups": {"categories": [row.name for row in report.rows[:15]], "horizontal": True, "colors": AGEING_COLORS, "series": [
             {"name": label, "stack": "ageing", "data": [float(row.buckets[key]) for row in report.rows[:15]]}
             for (key, *_rest), label in zip(reports.BUCKETS, labels, strict=True)
         ]},
-        "ageing_total": {"pie": True, "categories": labels, "series": [
+        "ageing_total": {"pie": True, "categories": labels, "colors": AGEING_COLORS, "series": [
             {"name": str(_("Open receivables")), "data": [float(v) for v in report.totals.cells()]}]},
     }  # fmt: skip
     return render(request, "finance/ageing.html", {

@@ -32,7 +32,7 @@
       legend: { type: "scroll", bottom: 0 },
       series: [{
         name: spec.series[0].name, type: "pie", radius: ["35%", "62%"], center: ["50%", "45%"],
-        label: { formatter: "{b}: {c} ({d}%)" },
+        label: { formatter: "{b}: {d}%" },  // the amount is in the tooltip
         data: spec.categories.map(function (name, index) { return { name: name, value: values[index] }; })
       }]
     };
@@ -81,7 +81,9 @@
       }
       element.style.height = (element.dataset.height || "320") + "px";
       var chart = window.echarts.getInstanceByDom(element) || window.echarts.init(element);
-      chart.setOption(spec.pie ? pieOption(spec) : axisOption(spec), true);
+      var option = spec.pie ? pieOption(spec) : axisOption(spec);
+      if (spec.colors) { option.color = spec.colors; }  // a meaningful palette, e.g. ageing from green to red
+      chart.setOption(option, true);
       drawn.push(chart);
     });
     window.addEventListener("resize", function () { drawn.forEach(function (chart) { chart.resize(); }); });
