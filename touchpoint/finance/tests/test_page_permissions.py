@@ -64,16 +64,14 @@ def test_every_position_on_invoices_receipts_and_credit(client, personas, books,
         owner_id = invoice.customer.owner_id
         where = f"{persona} on {key}"
         before = (Event.objects.count(), Invoice.objects.count(), Allocation.objects.count(), CreditProfile.objects.count())
-        assert attempt(client, "GET", f"/finance/invoices/{invoice.pk}/").status_code == status(user, "invoice", "view", owner_id, 200), (
-            where
-        )
+        seen = attempt(client, "GET", f"/finance/invoices/{invoice.pk}/").status_code
+        assert seen == status(user, "invoice", "view", owner_id, 200), where
         credit_note = {"amount": "100", "reason": "开票金额有误", "tax_number": ""}
         assert attempt(client, "POST", f"/finance/invoices/{invoice.pk}/credit-note/", credit_note).status_code == status(
             user, "invoice", "edit", owner_id, 302
         ), where
-        assert attempt(client, "GET", f"/finance/receipts/{receipt.pk}/").status_code == status(user, "receipt", "view", owner_id, 200), (
-            where
-        )
+        seen = attempt(client, "GET", f"/finance/receipts/{receipt.pk}/").status_code
+        assert seen == status(user, "receipt", "view", owner_id, 200), where
         allocation = {f"amount_{invoice.pk}": "1000"}
         assert attempt(client, "POST", f"/finance/receipts/{receipt.pk}/allocate/", allocation).status_code == status(
             user, "receipt", "edit", owner_id, 302
