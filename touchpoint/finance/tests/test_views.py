@@ -121,3 +121,55 @@ def test_the_360_shows_receivables_and_the_risk_badge_to_finance_but_not_to_an_e
     page = client.get(reverse("customers:detail", args=[personas.customer_a.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code in (200, 404)
     assert "Unallocated receipts" not in page.content.decode()
+
+
+PAGES = {  # page → queries for the finance officer, with three invoices and a receipt on the books
+    "invoice_requests": ("finance:invoice_requests", None),
+    "invoices": ("finance:invoices", None),
+    "receipts": ("finance:receipts", None),
+    "credit": ("finance:credit_list", None),
+    "ageing": ("finance:ageing", None),
+    "collections": ("finance:collections", None),
+    "letters": ("finance:letters", None),
+    "invoice": ("finance:invoice_detail", "invoice"),
+    "receipt": ("finance:receipt_detail", "receipt"),
+    "customer": ("finance:customer", "customer"),
+    "customer_plan": ("finance:customer_plan", "customer"),
+    "contract_plan": ("finance:contract_plan", "contract"),
+}
+
+
+def _books(personas, due_milestone, count):
+    invoices = [issue(due_milestone, personas.finance, "1000", due_days_ago=10 * n) for n in range(count)]
+    receipt = receipt_record(customer=personas.customer_a, by=personas.finance, amount="1500", received_on=today())
+    credit_profile_for(personas.customer_a)
+    return {"invoice": invoices[0].pk, "receipt": receipt.pk, "customer": personas.customer_a.pk,
+            "contract": due_milestone.contract_id}  # fmt: skip
+
+
+def _counts(client, ids):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for key, (name, arg) in PAGES.items():
+        url = reverse(name, args=[ids[arg]] if arg else [])
+        client.get(url)  # warm the per-process caches (policy table, content types)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, key
+        counts[key] = len(captured.captured_queries)
+    return counts
+
+
+@pytest.mark.django_db
+def test_finance_page_query_counts_are_pinned_and_do_not_grow_with_the_books(finance_client, personas, due_milestone):
+    counts = _counts(finance_client, _books(personas, due_milestone, 3))
+    # Every page pays 4–5 for the shell (session, user, positions, notifications, menus). The customer page
+    # adds the profile, the exposure's parts (policy, invoices, contracts billed, quotes), open invoices,
+    # receipts, unallocated money, held contracts, overrides and letters.
+    assert counts == {
+        "invoice_requests": 7, "invoices": 7, "receipts": 7, "credit": 7, "ageing": 7, "collections": 12, "letters": 6,
+        "invoice": 8, "receipt": 8, "customer": 18, "customer_plan": 8, "contract_plan": 8,
+    }  # fmt: skip
+    more = _books(personas, due_milestone, 6)
+    assert _counts(finance_client, more) == counts
