@@ -11,6 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from touchpoint.core.events import events_for_target
@@ -88,7 +89,8 @@ def invoice_export(request: AuthedRequest) -> HttpResponseBase:
     require(may(request.user, "invoice", "export"))
     rows, _filters = _filtered(request, access.exportable_invoices(request.user).select_related("customer", "owner", "contract"))
     header = [_("Number"), _("Tax invoice number"), _("Kind"), _("Customer"), _("Contract"), _("Issued on"), _("Due on"),
-              _("VAT type"), _("Tax rate (%)"), _("Amount incl. tax"), _("Of which tax"), _("Credited"), _("Received"),
+              _("VAT type"), _("Tax rate (%)"), _("Amount incl. tax"), _("Of which tax"), _("Credited"),
+              pgettext("amount received", "Received"),
               _("Open"), _("Currency"), _("Status"), _("Sales rep")]  # fmt: skip
     data = (
         [i.number, i.tax_number or "", i.get_kind_display(), i.customer.name, i.contract.number, i.issued_on.isoformat(),

@@ -9,7 +9,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET
 
 from touchpoint.core.exports import xlsx_response
@@ -127,7 +127,7 @@ def collections(request: AuthedRequest) -> HttpResponseBase:
 def _plan_page(request: AuthedRequest, plan: reports.CollectionPlan, context: dict[str, Any]) -> HttpResponse:
     charts = {"plan": {"categories": [_month_label(m.month) for m in plan.months], "series": [
         {"name": str(_("Expected")), "data": [float(m.expected) for m in plan.months]},
-        {"name": str(_("Received")), "data": [float(m.received) for m in plan.months]},
+        {"name": pgettext("amount received", "Received"), "data": [float(m.received) for m in plan.months]},
     ]}}  # fmt: skip
     return render(request, "finance/plan.html", {"plan": plan, "charts": charts, "today": timezone.localdate(), **context})
 
