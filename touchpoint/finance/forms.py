@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from touchpoint.core.forms import StyledForm, StyledModelForm
 from touchpoint.core.money import default_tax_rate
@@ -33,7 +34,7 @@ class InvoiceForm(StyledForm):
     tax_rate = forms.DecimalField(label=_("Tax rate (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=99)
     tax_number = forms.CharField(label=_("Tax invoice number (发票号)"), max_length=30, required=False)
     issued_on = date_field(_("Issued on"))
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    note = forms.CharField(label=pgettext_lazy("remark", "Note"), max_length=500, required=False)
 
     def __init__(self, *args: Any, remainder: Decimal, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
@@ -64,7 +65,7 @@ class ReceiptForm(StyledForm):
     received_on = date_field(_("Received on"))
     method = forms.ChoiceField(label=_("Method"), choices=ReceiptMethod.choices)
     bank_reference = forms.CharField(label=_("Bank reference"), max_length=60, required=False)
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    note = forms.CharField(label=pgettext_lazy("remark", "Note"), max_length=500, required=False)
     allocate = forms.BooleanField(label=_("Allocate to the oldest open invoices"), required=False, initial=True)
 
     def __init__(self, *args: Any, customers: Any, **kwargs: Any) -> None:

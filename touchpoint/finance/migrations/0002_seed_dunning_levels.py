@@ -2,7 +2,7 @@ from django.db import migrations
 
 ZH_BODY_BEFORE = """{contact}您好：
 
-贵司以下发票将于近日到期，合计 {total} {currency}：
+贵司（{customer}）以下发票将于近日到期，合计 {total} {currency}：
 
 {invoices}
 
@@ -23,7 +23,7 @@ is unclear, simply reply.
 """
 ZH_BODY_AFTER = """{contact}您好：
 
-截至 {today}，贵司以下发票已逾期，合计 {total} {currency}：
+截至 {today}，贵司（{customer}）以下发票已逾期，合计 {total} {currency}：
 
 {invoices}
 

@@ -91,8 +91,10 @@ def test_credit_terms_and_a_hold_are_set_on_the_customer_page(finance_client, pe
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["finance:ageing", "finance:collections", "finance:credit_list", "finance:invoices",
-                                  "finance:receipts", "finance:letters", "finance:settings_policy", "finance:settings_dunning"])  # fmt: skip
+@pytest.mark.parametrize("name", [
+    "finance:ageing", "finance:collections", "finance:credit_list", "finance:invoices", "finance:receipts",
+    "finance:letters", "finance:settings_policy", "finance:settings_dunning",
+])  # fmt: skip
 def test_finance_pages_render_in_both_languages(finance_client, personas, due_milestone, name):
     issue(due_milestone, personas.finance, "100000", due_days_ago=45)
     receipt_record(customer=personas.customer_a, by=personas.finance, amount="1000", received_on=today())

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from touchpoint.core.events import events_for_target
@@ -156,7 +157,8 @@ def receipt_allocate(request: AuthedRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             errors = error.messages
         else:
-            messages.success(request, _("%(count)s allocations made.") % {"count": len(made)})
+            messages.success(request, ngettext("%(count)s allocation made.", "%(count)s allocations made.", len(made))
+                             % {"count": len(made)})  # fmt: skip
             return redirect("finance:receipt_detail", pk=receipt.pk)
     messages.error(request, " ".join(errors))
     return render(request, "finance/receipt_detail.html", _detail_context(request, receipt, wanted=typed), status=400)
@@ -171,7 +173,9 @@ def receipt_allocate_oldest(request: AuthedRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return refused(request, error, lambda: render(request, "finance/receipt_detail.html", _detail_context(request, receipt)))
     if made:
-        messages.success(request, _("%(count)s allocations made, oldest invoice first.") % {"count": len(made)})
+        messages.success(request, ngettext("%(count)s allocation made, oldest invoice first.",
+                                           "%(count)s allocations made, oldest invoice first.", len(made))
+                         % {"count": len(made)})  # fmt: skip
     else:
         messages.info(request, _("Nothing to allocate: no open invoice in this currency, or nothing left on the receipt."))
     return redirect("finance:receipt_detail", pk=receipt.pk)

@@ -62,8 +62,10 @@ def ageing(request: AuthedRequest) -> HttpResponseBase:
             {"name": label, "stack": "ageing", "data": [float(row.buckets[key]) for row in report.rows[:15]]}
             for (key, *_rest), label in zip(reports.BUCKETS, labels, strict=True)
         ]},
-        "ageing_total": {"pie": True, "categories": labels, "colors": AGEING_COLORS, "series": [
-            {"name": str(_("Open receivables")), "data": [float(v) for v in report.totals.cells()]}]},
+        # Empty buckets left out of the pie: their labels would only crowd the others.
+        "ageing_total": {"pie": True, "categories": [label for label, v in zip(labels, report.totals.cells(), strict=True) if v],
+                         "colors": [c for c, v in zip(AGEING_COLORS, report.totals.cells(), strict=True) if v],
+                         "series": [{"name": str(_("Open receivables")), "data": [float(v) for v in report.totals.cells() if v]}]},
     }  # fmt: skip
     return render(request, "finance/ageing.html", {
         "report": report, "labels": labels, "charts": charts, "groups": GROUP_LABELS,

@@ -263,12 +263,23 @@ def _activate(contract: Contract, by: Any) -> Contract:
     contract._history_user = by  # type: ignore[attr-defined]
     contract.save()
     installed = _record_installed_base(contract)
+    _customer_becomes_active(contract, by)
     due = milestones_make_due(contract=contract, trigger=MilestoneTrigger.SIGNING, by=by)
     event_record(verb=CONTRACT_ACTIVATED, actor=by, customer_id=contract.customer_id, target=contract,
                  payload=_payload(contract, installed=installed, due=[m.name for m in due],
                                   warnings=[r["message"] for r in contract.check_results if r["result"] == "warn"]))  # fmt: skip
     _win_opportunity(contract, by)
     return contract
+
+
+def _customer_becomes_active(contract: Contract, by: Any) -> None:
+    """A prospect with a signed, active contract is a customer (合作中客户) from now on."""
+    from touchpoint.customers.models import Customer, CustomerStatus
+    from touchpoint.customers.services import customer_update
+
+    customer = Customer.objects.get(pk=contract.customer_id)
+    if customer.status == CustomerStatus.PROSPECT:
+        customer_update(customer=customer, by=by, expected_version=customer.version, status=CustomerStatus.ACTIVE)
 
 
 def _record_installed_base(contract: Contract) -> list[str]:

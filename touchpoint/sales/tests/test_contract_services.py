@@ -185,3 +185,13 @@ def test_a_share_out_of_range_gets_its_message(personas, accepted):
             {"name": "尾款", "percent": "100", "trigger": "signing"},
         ])  # fmt: skip
     assert "Milestone 1: the share must be above 0% and at most 100%." in error.value.message_dict["milestones"]
+
+
+@pytest.mark.django_db
+def test_activating_a_contract_makes_a_prospect_an_active_customer(personas, accepted):
+    from touchpoint.customers.models import Customer, CustomerStatus
+
+    Customer.objects.filter(pk=personas.customer_a.pk).update(status=CustomerStatus.PROSPECT)
+    contract_confirm(contract=signed(personas, accepted), by=personas.sales_rep)
+    assert Customer.objects.get(pk=personas.customer_a.pk).status == CustomerStatus.ACTIVE
+    assert Event.objects.filter(customer_id=personas.customer_a.pk, verb="customer.updated").exists()
