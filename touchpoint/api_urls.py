@@ -5,6 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from touchpoint.customers.api import ContactViewSet, CustomerViewSet
+from touchpoint.finance.api.credit import CreditOverrideViewSet, CreditProfileViewSet
+from touchpoint.finance.api.dunning import DunningLetterViewSet
+from touchpoint.finance.api.invoices import InvoiceRequestViewSet, InvoiceViewSet
+from touchpoint.finance.api.receipts import AllocationViewSet, ReceiptViewSet
+from touchpoint.finance.api.reports import AgeingView, CollectionPlanView, CollectionsAgainstPlanView, ReceivablesOutlookView
 from touchpoint.org.api import DepartmentViewSet, UserViewSet
 from touchpoint.sales.api.catalogue import ModuleViewSet, ProductViewSet, RequirementAreaViewSet
 from touchpoint.sales.api.insight import PriceHistoryView, RecommendationView
@@ -30,6 +35,13 @@ router.register("modules", ModuleViewSet, basename="api-module")
 router.register("requirement-areas", RequirementAreaViewSet, basename="api-requirement-area")
 router.register("quotes", QuoteViewSet, basename="api-quote")
 router.register("contracts", ContractViewSet, basename="api-contract")
+router.register("invoice-requests", InvoiceRequestViewSet, basename="api-invoice-request")
+router.register("invoices", InvoiceViewSet, basename="api-invoice")
+router.register("receipts", ReceiptViewSet, basename="api-receipt")
+router.register("allocations", AllocationViewSet, basename="api-allocation")
+router.register("credit-profiles", CreditProfileViewSet, basename="api-credit-profile")
+router.register("credit-overrides", CreditOverrideViewSet, basename="api-credit-override")
+router.register("dunning-letters", DunningLetterViewSet, basename="api-dunning-letter")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
@@ -37,6 +49,10 @@ urlpatterns = [
     path("v1/sales-reports/", SalesReportsView.as_view(), name="api-sales-reports"),
     path("v1/recommendations/<str:opportunity_id>/", RecommendationView.as_view(), name="api-recommendation"),
     path("v1/price-history/", PriceHistoryView.as_view(), name="api-price-history"),
+    path("v1/ar-ageing/", AgeingView.as_view(), name="api-ar-ageing"),
+    path("v1/collection-plan/", CollectionPlanView.as_view(), name="api-collection-plan"),
+    path("v1/receivables-outlook/", ReceivablesOutlookView.as_view(), name="api-receivables-outlook"),
+    path("v1/collections-against-plan/", CollectionsAgainstPlanView.as_view(), name="api-collections-against-plan"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -135,7 +135,8 @@ class PlanLine:
     invoiced: Decimal
     received: Decimal
     open: Decimal
-    overdue_days: int
+    overdue_days: int  # of its oldest open invoice
+    overdue: Decimal = ZERO  # what is open on its invoices past their due date
 
     @property
     def to_invoice(self) -> Decimal:
@@ -170,7 +171,8 @@ def collection_plan(*, milestones: QuerySet[PaymentMilestone], today: date | Non
         row["milestone_id"]: row
         for row in Invoice.objects.filter(milestone_id__in=ids, kind=InvoiceKind.INVOICE).order_by().values("milestone_id")
         .annotate(amount=Sum("amount"), credited=Sum("credited_amount"), received=Sum("allocated_amount"),
-                  open=Sum("open_amount"), oldest_open=Min("due_on", filter=Q(open_amount__gt=0)))  # fmt: skip
+                  open=Sum("open_amount"), oldest_open=Min("due_on", filter=Q(open_amount__gt=0)),
+                  overdue=Sum("open_amount", filter=Q(open_amount__gt=0, due_on__lt=today)))  # fmt: skip
     }
     months: dict[date, PlanMonth] = {}
     for milestone in rows:
@@ -192,7 +194,7 @@ def collection_plan(*, milestones: QuerySet[PaymentMilestone], today: date | Non
             milestone=milestone,
             invoiced=(figures.get("amount") or ZERO) - (figures.get("credited") or ZERO),
             received=figures.get("received") or ZERO, open=figures.get("open") or ZERO,
-            overdue_days=max(0, (today - oldest).days) if oldest else 0,
+            overdue_days=max(0, (today - oldest).days) if oldest else 0, overdue=figures.get("overdue") or ZERO,
         ))  # fmt: skip
     live = [line for line in lines if line.milestone.status != MilestoneStatus.CANCELLED]
     return CollectionPlan(
@@ -200,7 +202,7 @@ def collection_plan(*, milestones: QuerySet[PaymentMilestone], today: date | Non
         amount=sum((line.milestone.amount for line in live), ZERO),
         invoiced=sum((line.invoiced for line in live), ZERO), received=sum((line.received for line in live), ZERO),
         open=sum((line.open for line in live), ZERO),
-        overdue=sum((line.open for line in live if line.overdue_days > 0), ZERO),
+        overdue=sum((line.overdue for line in live), ZERO),
     )  # fmt: skip
 
 

@@ -86,9 +86,10 @@ def behaviour_of(customer_ids: list[int], *, today: date | None = None) -> dict[
         behaviour.disputes = row["disputes"]
     since = today - timedelta(days=LOOKBACK_DAYS)
     recent = invoices.filter(issued_on__gte=since, due_on__lt=today).exclude(status="credited")
+    # Paid on the day the money arrived (the receipt's date), not the day finance allocated it.
     paid_on = dict(
         Allocation.objects.filter(invoice__in=recent.filter(open_amount=0), reversed_at__isnull=True)
-        .values("invoice_id").annotate(last=Max("allocated_on")).values_list("invoice_id", "last")
+        .values("invoice_id").annotate(last=Max("receipt__received_on")).values_list("invoice_id", "last")
     )  # fmt: skip
     for invoice_id, customer_id, due_on, open_amount in recent.values_list("pk", "customer_id", "due_on", "open_amount"):
         settled = today if open_amount > 0 else paid_on.get(invoice_id, due_on)

@@ -35,6 +35,7 @@ class DunningLevel(BilingualName):
 class LetterStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     NO_CONTACT = "no_contact", _("No finance contact with an email")
+    FAILED = "failed", _("Mail refused; the next run sends it again")
 
 
 class DunningLetter(models.Model):

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from touchpoint.core.events import event_record, event_type
 from touchpoint.core.extensions import APPROVE, BLOCK, PASS, WARN, CheckResult
 from touchpoint.core.models import EventKind
-from touchpoint.core.money import HUNDRED, ZERO, money
+from touchpoint.core.money import HUNDRED, ZERO, default_currency, money
 from touchpoint.customers.models import Customer
 from touchpoint.finance.models import CreditOverride, CreditPolicy, CreditProfile, DunningLanguage, Invoice, InvoiceKind, Rating
 from touchpoint.finance.services.invoices import _check_amount
@@ -84,8 +84,7 @@ def credit_profile_update(
     before = {"credit_limit": str(profile.credit_limit), "payment_terms_days": profile.payment_terms_days,
               "dunning_language": profile.dunning_language}  # fmt: skip
     if credit_limit not in (None, ""):
-        limit = Decimal(0) if str(credit_limit).strip() in ("0", "0.00") else _check_amount(credit_limit, "credit_limit")
-        profile.credit_limit = limit
+        profile.credit_limit = ZERO if _is_zero(credit_limit) else _check_amount(credit_limit, "credit_limit")
     if payment_terms_days not in (None, ""):
         try:
             days = int(payment_terms_days)
@@ -107,6 +106,14 @@ def credit_profile_update(
     event_record(verb=CREDIT_PROFILE_CHANGED, actor=by, customer_id=customer.pk, target=profile,
                  payload={"changes": changes})  # fmt: skip
     return profile
+
+
+def _is_zero(value: Any) -> bool:
+    """0, "0", "0.00", Decimal("0.0")…: every spelling of zero switches the limit off."""
+    try:
+        return Decimal(str(value).strip()) == ZERO
+    except (ArithmeticError, ValueError):
+        return False
 
 
 def _reason(reason: str, message: str) -> str:
@@ -199,7 +206,7 @@ def exposure_of(
     """The customer's exposure as the policy counts it, leaving out the record being checked."""
     policy = policy or CreditPolicy.current()
     profile = profile or CreditProfile.objects.filter(customer_id=customer_id).first()
-    currency = profile.currency if profile else "CNY"
+    currency = profile.currency if profile else default_currency()
     unpaid = unbilled = quotes = ZERO
     if policy.include_unpaid_invoices:
         unpaid = Invoice.objects.filter(

@@ -2,17 +2,22 @@
 
 Each active level sits at a number of days from the due date (−7: a week before; 30: a month late).
 An invoice reaches the highest level whose day has come; if no letter has yet covered it at that
-level or a higher one, it goes into that level's letter to its customer. One letter per customer and
-level gathers all such invoices, goes by email to the customer's finance contact in the customer's
-reminder language, and is logged as an outbound email touchpoint. The rep and finance are told in
-the app; higher levels also tell the sales manager and the executives.
+level or a higher one, it is due a letter. A customer gets at most one overdue notice per run and
+currency, at the highest level any of its invoices reached, listing every invoice due a letter with
+how late each is (and at most one "coming due" reminder besides). The letter goes by email to the
+customer's finance contact in the customer's reminder language and is logged as an outbound email
+touchpoint. The rep and finance are told in the app; higher levels also tell the sales manager and
+the executives.
 
 Idempotent: an (invoice, level) pair is covered at most once (a unique row), so a second run on the
 same day, or a run racing another, sends nothing twice. Disputed invoices, customers whose dunning
-is paused, and credit notes are left alone.
+is paused, and credit notes are left alone. A letter whose mail the server refused is marked so and
+sent again by the next run.
 """
 
+import logging
 import re
+import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -47,6 +52,8 @@ DUNNING_NO_CONTACT = event_type(
     "dunning.no_contact", kind=EventKind.FINANCE, label=gettext_lazy("Payment reminder not sent: no finance contact")
 )
 SENDER_USERNAME = "system-dunning"
+RETRY_DAYS = 7
+logger = logging.getLogger(__name__)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -88,8 +95,8 @@ def _reached(levels: list[DunningLevel], overdue_days: int) -> DunningLevel | No
     return reached
 
 
-def due_for_dunning(today: date, levels: list[DunningLevel]) -> dict[tuple[int, int], list[Invoice]]:
-    """(customer id, level id) → invoices to remind about today."""
+def due_for_dunning(today: date, levels: list[DunningLevel]) -> dict[tuple[int, str, bool], list[Invoice]]:
+    """(customer id, currency, coming due?) → invoices to remind about today, each with `reached`: its level."""
     if not levels:
         return {}
     highest_sent = (
@@ -105,14 +112,15 @@ def due_for_dunning(today: date, levels: list[DunningLevel]) -> dict[tuple[int, 
         .only("pk", "number", "customer_id", "owner_id", "due_on", "open_amount", "currency", "issued_on", "tax_number")
         .order_by("customer_id", "due_on", "pk")
     )  # fmt: skip
-    grouped: dict[tuple[int, int], list[Invoice]] = defaultdict(list)
+    grouped: dict[tuple[int, str, bool], list[Invoice]] = defaultdict(list)
     for invoice in candidates.iterator(chunk_size=2000):
         level = _reached(levels, (today - invoice.due_on).days)
         if level is None or (invoice.top_sent is not None and invoice.top_sent >= level.days):
             continue
         if level.is_reminder and invoice.due_on < today:
             continue  # a "coming due" reminder makes no sense once the invoice is late
-        grouped[(invoice.customer_id, level.pk)].append(invoice)
+        invoice.reached = level  # type: ignore[attr-defined]
+        grouped[(invoice.customer_id, invoice.currency, level.is_reminder)].append(invoice)
     return grouped
 
 
@@ -165,7 +173,8 @@ def _send_letter(customer: Customer, level: DunningLevel, invoices: list[Invoice
         status=LetterStatus.SENT if contact else LetterStatus.NO_CONTACT,
     )  # fmt: skip
     DunningItem.objects.bulk_create(
-        [DunningItem(letter=letter, invoice_id=i.pk, level=level, open_amount=i.open_amount) for i in invoices]
+        [DunningItem(letter=letter, invoice_id=i.pk, level=getattr(i, "reached", level), open_amount=i.open_amount)
+         for i in invoices]  # fmt: skip
     )
     payload = {"level": level.days, "subject": subject, "total": str(total), "currency": currency,
                "invoices": [i.number for i in invoices]}  # fmt: skip
@@ -183,7 +192,7 @@ def _send_letter(customer: Customer, level: DunningLevel, invoices: list[Invoice
         letter.save(update_fields=["touchpoint_id"])
         event_record(verb=DUNNING_SENT, actor=None, customer_id=customer.pk, target=letter, payload=payload)
         mail = EmailMessage(subject=subject, body=body, to=[contact.email], headers={"Message-ID": message_id})
-        transaction.on_commit(lambda: mail.send(fail_silently=False))
+        transaction.on_commit(lambda: _deliver(letter.pk, mail))
         text = _("Payment reminder (%(level)s) sent to %(customer)s for %(total)s %(currency)s.") % {
             "level": level, "customer": customer.name, "total": f"{total:,.2f}", "currency": currency}
     notices = [Notification(recipient_id=user_id, key=f"dunning:{letter.pk}:{user_id}", text=text[:300],
@@ -193,24 +202,47 @@ def _send_letter(customer: Customer, level: DunningLevel, invoices: list[Invoice
     return letter
 
 
+def _deliver(letter_id: int, mail: EmailMessage) -> None:
+    """Send after commit. A refused or unreachable mail server marks the letter for the next run and
+    lets this run go on with the other customers."""
+    try:
+        mail.send(fail_silently=False)
+    except (smtplib.SMTPException, OSError) as error:
+        logger.warning("payment reminder %s not sent: %s", letter_id, error)
+        DunningLetter.objects.filter(pk=letter_id).update(status=LetterStatus.FAILED)
+
+
+def _resend_failed(today: date) -> int:
+    """Letters of the last week whose mail failed go out again, as they were written."""
+    failed = DunningLetter.objects.filter(status=LetterStatus.FAILED, run_on__gte=today - timedelta(days=RETRY_DAYS))
+    count = 0
+    for letter in failed.exclude(email="").order_by("pk"):
+        mail = EmailMessage(subject=letter.subject, body=letter.body, to=[letter.email],
+                            headers={"Message-ID": make_msgid(domain="touchpoint.crm")})  # fmt: skip
+        DunningLetter.objects.filter(pk=letter.pk).update(status=LetterStatus.SENT)
+        _deliver(letter.pk, mail)
+        count += 1
+    return count
+
+
 def dunning_run(*, today: date | None = None) -> RunResult:
     """Send today's reminders; safe to run any number of times."""
     today = today or timezone.localdate()
     levels = list(DunningLevel.objects.filter(is_active=True).order_by("days"))
-    by_id = {level.pk: level for level in levels}
     result = RunResult()
+    _resend_failed(today)
     grouped = due_for_dunning(today, levels)
     if not grouped:
         return result
     by = sender()
-    customers = Customer.all_objects.in_bulk({customer_id for customer_id, _level in grouped})
-    for (customer_id, level_id), invoices in grouped.items():
-        level = by_id[level_id]
+    customers = Customer.all_objects.in_bulk({customer_id for customer_id, _currency, _coming in grouped})
+    for (customer_id, _currency, _coming), invoices in grouped.items():
+        level = max((invoice.reached for invoice in invoices), key=lambda reached: reached.days)  # type: ignore[attr-defined]
         try:
             with transaction.atomic():
                 letter = _send_letter(customers[customer_id], level, invoices, today, by)
         except IntegrityError:
-            continue  # another run covered these invoices at this level meanwhile
+            continue  # another run covered these invoices meanwhile
         result.letters += 1
         result.invoices += len(invoices)
         result.no_contact += letter.status == LetterStatus.NO_CONTACT

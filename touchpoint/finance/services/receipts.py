@@ -88,6 +88,8 @@ def _locked_receipt(receipt: Receipt) -> Receipt:
 
 def _apply(receipt: Receipt, plan: list[tuple[Invoice, Decimal]], by: Any) -> list[Allocation]:
     """Write allocations for (locked invoice, amount) pairs already checked against the locked receipt."""
+    if not plan:
+        return []  # nothing to allocate: the receipt is left as it was, version included
     today = timezone.localdate()
     made = []
     for invoice, amount in plan:
@@ -104,12 +106,11 @@ def _apply(receipt: Receipt, plan: list[tuple[Invoice, Decimal]], by: Any) -> li
     receipt.save(update_fields=["allocated_amount", "version", "updated_at"])
     for milestone_id in sorted({invoice.milestone_id for invoice, _amount in plan}):
         milestone_sync(milestone_id)
-    if made:
-        event_record(verb=RECEIPT_ALLOCATED, actor=by, customer_id=receipt.customer_id, target=receipt,
-                     payload=_payload(receipt, allocations=[{"invoice": i.number, "amount": str(a)} for i, a in plan]))  # fmt: skip
-        from touchpoint.finance.risk import customer_rescore
+    event_record(verb=RECEIPT_ALLOCATED, actor=by, customer_id=receipt.customer_id, target=receipt,
+                 payload=_payload(receipt, allocations=[{"invoice": i.number, "amount": str(a)} for i, a in plan]))  # fmt: skip
+    from touchpoint.finance.risk import customer_rescore
 
-        customer_rescore(customer_id=receipt.customer_id)
+    customer_rescore(customer_id=receipt.customer_id)
     return made
 
 
