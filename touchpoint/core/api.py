@@ -35,7 +35,7 @@ class Pagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
-        if not raw.isdigit() or int(raw) < 1:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise serializers.ValidationError({self.page_size_query_param: [_("Enter a whole number from 1 up.")]})
         return min(int(raw), self.max_page_size)
 
@@ -329,7 +329,7 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if isinstance(data, str) and not data.isdigit():
+        if isinstance(data, str) and not (data.isascii() and data.isdigit()):  # "¹" is a digit to isdigit()
             self.fail("incorrect_type", data_type=type(data).__name__)
         if int(data) > 9_223_372_036_854_775_807:
             self.fail("does_not_exist", pk_value=str(data)[:30])

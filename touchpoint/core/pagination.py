@@ -20,7 +20,7 @@ class CappedPaginator(Paginator):
 
     def __init__(self, object_list: QuerySet, per_page: int, *, page: Any = 1, cap: int = COUNT_CAP) -> None:
         super().__init__(object_list, per_page)
-        wanted = int(page) if str(page).isdigit() else 1
+        wanted = int(page) if str(page).isdecimal() else 1
         self.limit = max(cap, (min(wanted, 100_000) + 10) * per_page)
         self.capped = False
 

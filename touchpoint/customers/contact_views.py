@@ -39,7 +39,7 @@ def _contact_rows(request: AuthedRequest, base: QuerySet[Contact] | None = None)
     if status in ContactStatus.values:
         contacts = contacts.filter(status=status)
     customer = request.GET.get("customer", "")
-    if customer.isdigit():
+    if customer.isdecimal():
         contacts = contacts.filter(customer_id=int(customer))
     role = request.GET.get("decision_role", "")
     if role in DecisionRole.values:

@@ -201,10 +201,10 @@ def customer_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.GET.get("before"):
         at, _sep, event_id = request.GET["before"].partition("|")
         parsed: datetime | None = parse_datetime(at.replace(" ", "+"))
-        if parsed is None or not event_id.isdigit():
+        if parsed is None or not event_id.isdecimal():
             return HttpResponseBadRequest(_("Invalid timeline position."))
         before = (parsed.isoformat(), int(event_id))
-    department = int(filters["department"]) if filters["department"].isdigit() else None
+    department = int(filters["department"]) if filters["department"].isdecimal() else None
     events = selectors.customer_timeline(
         user=request.user, customer=customer, channel=filters["channel"], department=department,
         kind=filters["kind"], before=before,
@@ -252,7 +252,7 @@ def customer_history(request: AuthedRequest, pk: int) -> HttpResponse:
 def customer_reassign(request: AuthedRequest) -> HttpResponse:
     """Bulk owner reassignment from the list; each move is a logged handoff."""
     form = ReassignForm(request.POST, owners=_active_users(request))
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdecimal()][:500]
     chosen = list(access.visible_customers(request.user).filter(pk__in=ids).select_related("owner"))
     back = f"{reverse('customers:list')}?{request.POST.get('query', '')[:1000]}"
     if not form.is_valid() or not chosen:
@@ -282,7 +282,7 @@ def customer_team(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         remove = request.POST.get("remove")
         try:
-            if remove and remove.isdigit():
+            if remove and remove.isdecimal():
                 member = get_object_or_404(User, pk=int(remove), account_roles__customer=customer)
                 services.account_member_remove(customer=customer, user=member, by=request.user)
                 return redirect("customers:team", pk=customer.pk)

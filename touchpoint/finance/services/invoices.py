@@ -10,6 +10,7 @@ are allowed; a credit note takes back part of an invoice's open amount and reope
 Rounding: the tax inside an amount is amount × rate / (100 + rate), rounded half up to the cent.
 """
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,11 +31,16 @@ from touchpoint.sales.models import ContractStatus, MilestoneStatus, PaymentMile
 
 INVOICE_ISSUED = event_type("invoice.issued", kind=EventKind.FINANCE, label=gettext_lazy("Invoice issued"))
 CREDIT_NOTE_ISSUED = event_type("invoice.credit_note", kind=EventKind.FINANCE, label=gettext_lazy("Credit note issued"))
+INVOICE_TAX_NUMBER = event_type(
+    "invoice.tax_number", kind=EventKind.FINANCE, label=gettext_lazy("Tax invoice number recorded")
+)
 INVOICE_DISPUTED = event_type("invoice.disputed", kind=EventKind.FINANCE, label=gettext_lazy("Invoice disputed"))
 INVOICE_DISPUTE_CLEARED = event_type(
     "invoice.dispute_cleared", kind=EventKind.FINANCE, label=gettext_lazy("Invoice dispute settled")
 )
 MAX_AMOUNT = Decimal("99999999999999.99")
+# A tax invoice number (发票号码) is digits, sometimes with letters or a dash; never Chinese text.
+TAX_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
 def tax_within(amount: Decimal, rate: Decimal) -> Decimal:
@@ -89,7 +95,7 @@ def _check_tax_number(tax_number: str | None, *, exclude: int | None = None) -> 
     tax_number = (tax_number or "").strip() or None
     if tax_number is None:
         return None
-    if len(tax_number) > 30 or not tax_number.replace("-", "").isalnum():
+    if len(tax_number) > 30 or not TAX_NUMBER.fullmatch(tax_number):
         raise ValidationError({"tax_number": _("A tax invoice number is up to 30 letters and digits.")})
     clash = Invoice.objects.filter(tax_number=tax_number)
     if exclude:
@@ -266,7 +272,7 @@ def invoice_set_tax_number(*, invoice: Invoice, by: Any, tax_number: str, expect
     checked = _check_tax_number(tax_number, exclude=invoice.pk)
     if checked is None:
         raise ValidationError({"tax_number": _("Enter the tax invoice number.")})
-    invoice.tax_number = checked
+    previous, invoice.tax_number = invoice.tax_number, checked
     invoice.version += 1
     invoice._history_user = by  # type: ignore[attr-defined]
     try:
@@ -275,6 +281,8 @@ def invoice_set_tax_number(*, invoice: Invoice, by: Any, tax_number: str, expect
     except IntegrityError:
         raise ValidationError({"tax_number": _("Tax invoice number %(number)s is already on another invoice.")
                                % {"number": checked}}) from None  # fmt: skip
+    event_record(verb=INVOICE_TAX_NUMBER, actor=by, customer_id=invoice.customer_id, target=invoice,
+                 payload=_payload(invoice, previous=previous or ""))  # fmt: skip
     return invoice
 
 

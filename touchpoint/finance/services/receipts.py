@@ -126,7 +126,11 @@ def receipt_allocate(*, receipt: Receipt, by: Any, allocations: Iterable[tuple[I
     _check_receipt_open(receipt)
     wanted: dict[int, Decimal] = {}
     for invoice, amount in allocations:
-        wanted[invoice.pk] = wanted.get(invoice.pk, ZERO) + _check_amount(amount)
+        try:
+            value = _check_amount(amount)
+        except ValidationError as error:  # said of one line of the allocation, not of the receipt's amount
+            raise ValidationError({"allocations": error.message_dict["amount"]}) from None
+        wanted[invoice.pk] = wanted.get(invoice.pk, ZERO) + value
     if not wanted:
         raise ValidationError({"allocations": _("Choose at least one invoice and an amount.")})
     invoices = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=wanted).order_by("pk")}

@@ -377,3 +377,16 @@ def test_refused_invoices_leave_no_number_gap_behind(personas, contract, due_mil
 
     assert invoice.number == f"INV-{today().year}-000001"
     assert row_counts()["finance.Invoice"] == 1
+
+
+@pytest.mark.parametrize("number", ["含中文的号码", "4403 0001", "-4403", "44\u00b9"])
+def test_a_tax_number_is_ascii_letters_digits_and_dashes_only(personas, contract, due_milestone, number):
+    with refused("tax_number"):
+        invoice_issue(milestone=due_milestone, by=personas.finance, amount="1000.00", tax_number=number)
+
+
+def test_recording_the_tax_number_later_is_an_event(personas, contract, due_milestone):
+    invoice = issue(due_milestone, personas.finance, "1000.00")
+    invoice_set_tax_number(invoice=invoice, by=personas.finance, tax_number="44031234", expected_version=invoice.version)
+    event = Event.objects.filter(verb="invoice.tax_number").get()
+    assert (event.target_id, event.payload["tax_number"], event.payload["previous"]) == (invoice.pk, "44031234", "")

@@ -194,7 +194,7 @@ def test_an_allocation_with_a_bad_amount_is_refused(personas, contract, due_mile
     invoice = issue(due_milestone, personas.finance)
     receipt = pay(personas.customer_a, personas.finance, "100.00", allocate=False)
 
-    with refused("amount"):
+    with refused("allocations"):  # the error belongs to the allocation line, not to the receipt's amount
         receipt_allocate(receipt=receipt, by=personas.finance, allocations=[(invoice, amount)])
 
 

@@ -75,7 +75,7 @@ def receipt_new(request: AuthedRequest) -> HttpResponse:
     """Pick the customer (a search when none is given), then record what arrived."""
     require(access.may_record_receipts(request.user))
     customer_id = request.GET.get("customer") or request.POST.get("customer") or ""
-    if not customer_id.isdigit():
+    if not customer_id.isdecimal():
         q = request.GET.get("q", "").strip()[:60]
         matches = list(visible_customers(request.user).filter(Q(name__icontains=q) | Q(short_name__icontains=q))
                        .order_by("name")[:CUSTOMER_MATCHES]) if q else []  # fmt: skip
@@ -133,7 +133,7 @@ def _wanted(request: AuthedRequest) -> tuple[list[tuple[int, Decimal]], dict[str
     errors: list[str] = []
     for name in request.POST:
         value = request.POST.get(name, "")
-        if not name.startswith("amount_") or not name[7:].isdigit() or not value.strip():
+        if not name.startswith("amount_") or not name[7:].isdecimal() or not value.strip():
             continue
         typed[name[7:]] = value.strip()[:20]
         try:

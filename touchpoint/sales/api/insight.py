@@ -185,7 +185,7 @@ class PriceHistoryQuerySerializer(serializers.Serializer):
 
 
 def _id(value: str) -> int:
-    if not value.isdigit() or int(value) > MAX_ID:
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         raise exceptions.NotFound(_("No such record among those you may see, or no such page."))
     return int(value)
 

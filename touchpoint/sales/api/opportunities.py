@@ -230,7 +230,7 @@ class OpportunityViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.Retrieve
         values = self.validated(MoveSerializer)
         stages = Stage.objects.filter(pipeline_id=opportunity.pipeline_id)
         wanted = values["stage"].strip()
-        stage = stages.filter(pk=int(wanted)).first() if wanted.isdigit() else stages.filter(code=wanted).first()
+        stage = stages.filter(pk=int(wanted)).first() if wanted.isdecimal() else stages.filter(code=wanted).first()
         if stage is None:
             raise serializers.ValidationError({"stage": [_("No such stage in this opportunity's pipeline.")]})
         moved = services.opportunity_move(

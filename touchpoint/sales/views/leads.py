@@ -94,7 +94,7 @@ def _filtered(request: AuthedRequest, form: LeadFilterForm, base: QuerySet[Lead]
         leads = leads.filter(owner_id=request.user.pk)
     elif owner == OWNER_NONE:
         leads = leads.filter(owner__isnull=True)
-    elif owner.isdigit():
+    elif owner.isdecimal():
         leads = leads.filter(owner_id=int(owner))
     return leads.order_by("-created_at", "-id")
 
@@ -151,7 +151,7 @@ def _touchpoint_from(request: AuthedRequest) -> Touchpoint | None:
     raw = request.GET.get("touchpoint", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise PermissionDenied
     return get_object_or_404(visible_touchpoints(request.user).select_related("customer"), pk=int(raw))
 

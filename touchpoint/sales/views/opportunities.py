@@ -303,7 +303,7 @@ def opportunity_team(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     members = {m.user: m.role for m in opportunity.team.select_related("user")}
     remove = request.POST.get("remove", "")
-    if remove.isdigit():
+    if remove.isdecimal():
         members = {user: role for user, role in members.items() if user.pk != int(remove)}
     else:
         form = TeamMemberForm(request.POST, users=_active_users(request))

@@ -42,7 +42,7 @@ class PriceFilterForm(StyledForm):
 
     def clean_modules(self) -> list[int]:
         raw = [part.strip() for part in (self.cleaned_data.get("modules") or "").split(",") if part.strip()]
-        if any(not part.isdigit() or len(part) > 10 for part in raw):
+        if any(not part.isdecimal() or len(part) > 10 for part in raw):
             raise forms.ValidationError(_("List modules by their ids, separated by commas."))
         ids = list(dict.fromkeys(int(part) for part in raw))
         if len(ids) > MAX_MODULES:

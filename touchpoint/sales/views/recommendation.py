@@ -52,7 +52,7 @@ def _chosen_modules(request: AuthedRequest, result: Recommendation) -> list[Modu
         return result.bundle_modules
     offered = {m.pk: m for m in [*result.bundle_modules, *(s.module for s in result.also_bought)]}
     raw = request.POST.getlist("modules")
-    if any(not value.isdigit() or int(value) not in offered for value in raw):
+    if any(not value.isdecimal() or int(value) not in offered for value in raw):
         raise ValidationError({"modules": _("Choose modules from the recommendation.")})
     wanted = {int(value) for value in raw}
     return [module for pk, module in offered.items() if pk in wanted]

@@ -253,7 +253,7 @@ def pipeline_moves(request: AuthedRequest, pk: int) -> HttpResponse:
     moves = []
     for value in request.POST.getlist("move")[:2500]:
         source, _sep, target = value.partition("-")
-        if not (source.isdigit() and target.isdigit()):
+        if not (source.isdecimal() and target.isdecimal()):
             return _pipeline_page(request, pipeline, status=400, moves_error=_("The grid sent an unreadable move."))
         moves.append((int(source), int(target)))
     try:
