@@ -367,6 +367,8 @@ TAX_RATE_GOODS = env_str("TAX_RATE_GOODS", "13")
 OPPORTUNITY_STALLED_DAYS = env_int("OPPORTUNITY_STALLED_DAYS", 21)
 # The letterhead on quotes, contracts and acceptance certificates (PDF).
 COMPANY_NAME = env_str("COMPANY_NAME", "触点软件科技有限公司")
+# The name English letters (payment reminders) are signed with.
+COMPANY_NAME_EN = env_str("COMPANY_NAME_EN", "Touchpoint Software Co., Ltd.")
 COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "上海市浦东新区张江高科技园区")
 COMPANY_PHONE = env_str("COMPANY_PHONE", "021-5080 0000")
 COMPANY_WEBSITE = env_str("COMPANY_WEBSITE", "")

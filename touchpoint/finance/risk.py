@@ -108,6 +108,7 @@ def score(behaviour: Behaviour, signals: Iterable[Signal] = ()) -> tuple[int, di
     total = min(100, overdue + lateness + disputes + sum(s.points for s in given))
     factors = {
         "overdue_ratio": str(behaviour.overdue_ratio), "overdue_points": overdue,
+        "overdue_percent": str((behaviour.overdue_ratio * 100).quantize(Decimal("0.1"))),
         "average_days_late": str(behaviour.average_days_late), "lateness_points": lateness,
         "disputes": behaviour.disputes, "dispute_points": disputes, "signals": extra,
         "open_amount": str(behaviour.open_amount), "overdue_amount": str(behaviour.overdue_amount),

@@ -256,15 +256,18 @@ def _blocks(record: Contract | Quote, profile: CreditProfile | None, policy: Cre
         if days > policy.block_overdue_days:
             blocks.append(_("An invoice is %(days)s days overdue; new business waits once anything is more than "
                             "%(limit)s days overdue.") % {"days": days, "limit": policy.block_overdue_days})  # fmt: skip
-    if profile is not None and profile.credit_limit > ZERO:
+    if profile is not None and profile.credit_limit > ZERO and record.currency != profile.currency:
+        warnings.append(_("This is in %(currency)s but the credit limit is in %(limit_currency)s; it is not counted "
+                          "against the limit.") % {"currency": record.currency, "limit_currency": profile.currency})  # fmt: skip
+    elif profile is not None and profile.credit_limit > ZERO:
         exposure = exposure_of(
             record.customer_id, policy=policy, profile=profile,
             excluding_contract=record.pk if is_contract else None,
             excluding_quote=(record.quote_id if isinstance(record, Contract) else record.pk),
         )  # fmt: skip
         after = exposure.total + amount
-        figures = {"after": after, "limit": profile.credit_limit, "currency": exposure.currency,
-                   "now": exposure.total, "amount": amount}  # fmt: skip
+        figures = {"after": f"{after:,.2f}", "limit": f"{profile.credit_limit:,.2f}", "currency": exposure.currency,
+                   "now": f"{exposure.total:,.2f}", "amount": f"{amount:,.2f}"}  # fmt: skip
         if after > profile.credit_limit:
             blocks.append(_("With this %(amount)s the customer would owe or be committed to %(after)s %(currency)s, "
                             "above the credit limit of %(limit)s (%(now)s already).") % figures)  # fmt: skip

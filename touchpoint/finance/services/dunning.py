@@ -162,7 +162,8 @@ def _send_letter(customer: Customer, level: DunningLevel, invoices: list[Invoice
         values = {
             "customer": customer.name, "contact": contact.name if contact else "", "total": f"{total:,.2f}",
             "currency": currency, "count": str(len(invoices)), "invoices": _invoice_lines(invoices, today),
-            "company": settings.COMPANY_NAME, "today": today.isoformat(),
+            "company": settings.COMPANY_NAME_EN if language == DunningLanguage.ENGLISH else settings.COMPANY_NAME,
+            "today": today.isoformat(),
         }  # fmt: skip
         english = language == DunningLanguage.ENGLISH
         subject = fill(level.subject_en if english else level.subject_zh, values)[:200]

@@ -163,15 +163,17 @@ def receipt_allocate(*, receipt: Receipt, by: Any, allocations: Iterable[tuple[I
 
 @transaction.atomic
 def receipt_allocate_oldest_first(*, receipt: Receipt, by: Any) -> list[Allocation]:
-    """Allocate what is unallocated to the customer's open invoices in the same currency, oldest due first."""
+    """Allocate what is unallocated to the customer's open, undisputed invoices in the same currency, oldest
+    due first."""
     receipt = _locked_receipt(receipt)
     _check_receipt_open(receipt)
     left = receipt.amount - receipt.allocated_amount
     if left <= ZERO:
         return []
     candidates = list(
+        # Disputed invoices wait: money is set against them by hand once the dispute is settled.
         Invoice.objects.filter(customer_id=receipt.customer_id, kind=InvoiceKind.INVOICE, currency=receipt.currency,
-                               open_amount__gt=0).order_by("due_on", "pk").values_list("pk", flat=True)  # fmt: skip
+                               open_amount__gt=0, disputed=False).order_by("due_on", "pk").values_list("pk", flat=True)  # fmt: skip
     )
     locked = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=candidates).order_by("pk")}
     plan = []

@@ -156,7 +156,7 @@ def test_the_credit_check_passes_warns_or_blocks_against_the_limit(personas, sec
 
     assert result.check == "credit" and result.outcome == outcome
     if outcome == BLOCK:
-        assert "1696000.00" in result.message and "1695999.99" in result.message
+        assert "1,696,000.00" in result.message and "1,695,999.99" in result.message  # amounts read with separators
 
 
 def test_a_blocked_contract_waits_in_pending_checks_with_the_reason_in_plain_words(personas, second_contract):
@@ -166,7 +166,7 @@ def test_a_blocked_contract_waits_in_pending_checks_with_the_reason_in_plain_wor
 
     assert held.status == ContractStatus.PENDING_CHECKS
     [credit] = [r for r in held.check_results if r["check"] == "credit"]
-    assert credit["result"] == BLOCK and "1500000.00" in credit["message"]
+    assert credit["result"] == BLOCK and "1,500,000.00" in credit["message"]
     assert fresh(held).milestones.get(order=1).status == MilestoneStatus.PENDING
 
 
@@ -488,3 +488,17 @@ def test_holds_and_the_dunning_pause_need_a_reason_to_start(personas, setter, fi
     assert getattr(lifted, field) is False and getattr(lifted, reason_field) == ""
     assert Event.objects.filter(customer=personas.customer_a, verb__startswith="credit.").count() == 2
     assert lifted.history.count() == 3
+
+
+def test_a_contract_in_another_currency_than_the_limit_is_not_counted_against_it_and_says_so(personas, contract):
+    from touchpoint.sales.models import Contract
+
+    profile = credit_profile_for(personas.customer_a)
+    credit_profile_update(customer=personas.customer_a, by=personas.finance, expected_version=profile.version,
+                          credit_limit="1000.00")  # fmt: skip
+    Contract.objects.filter(pk=contract.pk).update(currency="USD")
+    contract.refresh_from_db()
+
+    result = credit_check(contract, personas.sales_rep)
+
+    assert result.outcome == WARN and "USD" in result.message and "CNY" in result.message

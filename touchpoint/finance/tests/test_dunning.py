@@ -145,7 +145,7 @@ def test_an_english_speaking_customer_gets_the_english_letter_whatever_language_
     assert text.startswith("Dear Liu Yang,")
     assert f"the following invoices of {personas.customer_b.name} are overdue, 95,400.00 CNY in all" in text
     assert f"{late.number}  95,400.00 CNY  (5 days overdue)" in text
-    assert "触点软件科技有限公司, Finance" in text
+    assert "Touchpoint Software Co., Ltd., Finance" in text  # English letters sign with COMPANY_NAME_EN
     assert letter_of(personas.customer_b, 1).language == "en"
 
 

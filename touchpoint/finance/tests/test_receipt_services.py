@@ -302,3 +302,17 @@ def test_a_receipt_with_a_bad_method_or_currency_is_refused(personas, field, val
         receipt_record(customer=personas.customer_a, by=personas.finance, amount="10.00", received_on=today(), **values)
 
     assert Receipt.objects.count() == 0 and Invoice.objects.count() == 0
+
+
+def test_oldest_first_leaves_disputed_invoices_for_finance_to_allocate_by_hand(personas, contract, due_milestone):
+    from touchpoint.finance.services.invoices import invoice_dispute
+
+    older = issue(due_milestone, personas.finance, "1000.00", due_days_ago=30)
+    newer = issue(due_milestone, personas.finance, "1000.00", due_days_ago=5)
+    invoice_dispute(invoice=older, by=personas.finance, disputed=True, reason="客户对验收范围有异议")
+
+    receipt = pay(personas.customer_a, personas.finance, "1500.00")
+
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert (older.open_amount, newer.open_amount, receipt.allocated_amount) == (Decimal("1000.00"), 0, Decimal("1000.00"))
