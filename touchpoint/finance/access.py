@@ -86,6 +86,11 @@ def may_issue_invoices(user: Any) -> bool:
     return may(user, "invoice", "create")
 
 
+def can_issue_invoice(user: Any, contract: Any) -> bool:
+    """Invoice this contract: the invoice create scope must cover it (its customer, or the rep who sold it)."""
+    return INVOICE.allows_on(user, contract, "create", owner_path="customer__owner", own=_own_invoice)
+
+
 def visible_receipts(user: Any) -> QuerySet[Receipt]:
     return RECEIPT.scoped(user, "view", Receipt.objects.all())
 
@@ -104,6 +109,11 @@ def can_edit_receipt(user: Any, receipt: Receipt) -> bool:
 
 def may_record_receipts(user: Any) -> bool:
     return may(user, "receipt", "create")
+
+
+def can_record_receipt(user: Any, customer: Any) -> bool:
+    """Record money from this customer: the receipt create scope must cover the customer."""
+    return RECEIPT.allows_on(user, customer, "create", owner_path=_CUSTOMER_OWNER, own=_serves_customer)
 
 
 def visible_credit_profiles(user: Any) -> QuerySet[CreditProfile]:

@@ -192,6 +192,7 @@ class InvoiceViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
     def create(self, request: Request) -> Response:
         self.require(access.may_issue_invoices(request.user))
         values = self.validated(InvoiceIssueSerializer)
+        self.require(access.can_issue_invoice(request.user, values["milestone"].contract))
         invoice = invoice_services.invoice_issue(by=request.user, **values)
         return self._read(invoice, status.HTTP_201_CREATED)
 

@@ -132,7 +132,9 @@ class ReceiptViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     def create(self, request: Request) -> Response:
         self.require(access.may_record_receipts(request.user))
-        receipt = receipt_services.receipt_record(by=request.user, **self.validated(ReceiptRecordSerializer))
+        values = self.validated(ReceiptRecordSerializer)
+        self.require(access.can_record_receipt(request.user, values["customer"]))
+        receipt = receipt_services.receipt_record(by=request.user, **values)
         return receipt_response(request, receipt, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])

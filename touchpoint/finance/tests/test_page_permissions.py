@@ -117,3 +117,22 @@ def test_only_those_who_may_issue_invoices_see_the_requests_and_issue_them(clien
         assert response.status_code == (302 if scope_for(user, "invoice", "create") > S.NONE else 403), persona
     assert Invoice.objects.filter(milestone=milestone).count() == 1
     assert Receipt.objects.count() == 2
+
+
+def test_a_create_scope_narrower_than_the_view_scope_is_enforced_per_record(client, personas, books):
+    """A sales manager given 'issue invoices: own' may issue on their own customers only, though they see more."""
+    from touchpoint.org.models import PolicyRule
+    from touchpoint.org.policy import invalidate
+
+    PolicyRule.objects.create(position="sales_manager", entity="invoice", action="create", scope=S.OWN)
+    PolicyRule.objects.create(position="sales_manager", entity="receipt", action="create", scope=S.OWN)
+    invalidate()
+    client.force_login(personas.sales_manager)
+    invoice, _receipt = books["b"]  # the other rep's customer: in the manager's department, not theirs
+    milestone = invoice.milestone
+    issued = attempt(client, "POST", f"/finance/invoice-requests/{milestone.pk}/issue/", {
+        "amount": "1000", "vat_type": "special", "tax_rate": "6", "issued_on": today().isoformat(),
+    })  # fmt: skip
+    assert issued.status_code == 403
+    assert client.get(f"/finance/receipts/new/?customer={invoice.customer_id}").status_code == 403
+    assert Invoice.objects.filter(milestone=milestone).count() == 1

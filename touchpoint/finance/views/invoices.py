@@ -41,7 +41,7 @@ def invoice_requests(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invoice_issue(request: AuthedRequest, milestone_pk: int) -> HttpResponse:
     milestone = get_object_or_404(selectors.invoice_requests(request.user), pk=milestone_pk)
-    require(access.may_issue_invoices(request.user))
+    require(access.can_issue_invoice(request.user, milestone.contract))
     form = InvoiceForm(request.POST or None, remainder=milestone.remainder)  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:

@@ -81,6 +81,7 @@ def receipt_new(request: AuthedRequest) -> HttpResponse:
                        .order_by("name")[:CUSTOMER_MATCHES]) if q else []  # fmt: skip
         return render(request, "finance/receipt_customer.html", {"q": q, "matches": matches})
     customer = customer_for(request, int(customer_id))
+    require(access.can_record_receipt(request.user, customer))
     customers = visible_customers(request.user).filter(pk=customer.pk)
     form = ReceiptForm(request.POST or None, customers=customers, initial={"customer": customer})
     if request.method == "POST" and form.is_valid():
