@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from touchpoint.finance.models import Invoice
 from touchpoint.finance.services.invoices import invoice_issue
@@ -50,3 +52,16 @@ def issue(milestone: PaymentMilestone, by: Any, amount: str | Decimal | None = N
 
 def today() -> date:
     return timezone.localdate()
+
+
+@pytest.fixture
+def api_as():
+    """An API client signed in with the user's token, asking for answers in `language`."""
+
+    def client_for(user: Any, language: str = "en") -> APIClient:
+        client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+        token, _created = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for

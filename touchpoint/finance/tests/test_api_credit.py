@@ -5,13 +5,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from touchpoint.core.models import Event
 from touchpoint.finance.models import CreditOverride, CreditProfile
 from touchpoint.finance.services.credit import credit_hold_set, credit_profile_for, credit_profile_update
 from touchpoint.finance.services.invoices import invoice_dispute
+from touchpoint.finance.tests.builders import NOBODY_HERE, persona
 from touchpoint.finance.tests.conftest import issue
 from touchpoint.sales.models import Contract, ContractStatus, Quote, QuoteStatus
 from touchpoint.sales.services.contracts import contract_confirm, contract_from_quote
@@ -20,22 +19,6 @@ from touchpoint.sales.services.quotes import quote_accept, quote_create, quote_l
 
 pytestmark = pytest.mark.django_db
 
-NOBODY_HERE = ["engineer", "project_manager", "maintenance_agent", "maintenance_lead", "marketing", "outsider"]
-
-
-@pytest.fixture
-def api_as():
-    def client_for(user, language="en"):
-        client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return client_for
-
-
-def persona(personas, name):
-    return personas.outsider if name == "outsider" else personas.by_position()[name]
 
 
 def profile_row(customer):

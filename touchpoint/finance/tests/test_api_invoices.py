@@ -5,34 +5,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from touchpoint.core.models import Event
 from touchpoint.finance.models import Invoice, InvoiceKind, InvoiceStatus
 from touchpoint.finance.services.invoices import credit_note_issue, invoice_set_tax_number
+from touchpoint.finance.tests.builders import NOBODY_HERE, persona
 from touchpoint.finance.tests.conftest import active_contract, issue, today
 from touchpoint.sales.models import MilestoneStatus
 from touchpoint.sales.services.opportunities import opportunity_create
 
 pytestmark = pytest.mark.django_db
 
-NOBODY_HERE = ["engineer", "project_manager", "maintenance_agent", "maintenance_lead", "marketing", "outsider"]
-
-
-@pytest.fixture
-def api_as():
-    def client_for(user, language="en"):
-        client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return client_for
-
-
-def persona(personas, name):
-    return personas.outsider if name == "outsider" else personas.by_position()[name]
 
 
 def contract_of_b(personas, catalogue):

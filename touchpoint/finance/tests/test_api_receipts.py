@@ -5,33 +5,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from touchpoint.core.models import Event
 from touchpoint.finance.models import Allocation, Invoice, InvoiceStatus, Receipt
 from touchpoint.finance.services.invoices import credit_note_issue
 from touchpoint.finance.services.receipts import receipt_record, receipt_reverse
+from touchpoint.finance.tests.builders import NOBODY_HERE, persona
 from touchpoint.finance.tests.conftest import issue, today
 
 pytestmark = pytest.mark.django_db
 
-NOBODY_HERE = ["engineer", "project_manager", "maintenance_agent", "maintenance_lead", "marketing", "outsider"]
-
-
-@pytest.fixture
-def api_as():
-    def client_for(user, language="en"):
-        client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return client_for
-
-
-def persona(personas, name):
-    return personas.outsider if name == "outsider" else personas.by_position()[name]
 
 
 def receive(customer, by, amount, *, allocate=False, **extra):

@@ -5,13 +5,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from touchpoint.finance.models import DunningLetter
 from touchpoint.finance.reports import add_months
 from touchpoint.finance.services.dunning import dunning_run
 from touchpoint.finance.services.receipts import receipt_record
+from touchpoint.finance.tests.builders import NOBODY_HERE, persona
 from touchpoint.finance.tests.conftest import active_contract, issue, today
 from touchpoint.sales.models import DeliveryEvent, PaymentMilestone
 from touchpoint.sales.services.contracts import delivery_event_fire
@@ -19,23 +19,7 @@ from touchpoint.sales.services.opportunities import opportunity_create
 
 pytestmark = pytest.mark.django_db
 
-NOBODY_HERE = ["engineer", "project_manager", "maintenance_agent", "maintenance_lead", "marketing", "outsider"]
 REPORTS = ["/api/v1/ar-ageing/", "/api/v1/receivables-outlook/"]
-
-
-@pytest.fixture
-def api_as():
-    def client_for(user, language="en"):
-        client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return client_for
-
-
-def persona(personas, name):
-    return personas.outsider if name == "outsider" else personas.by_position()[name]
 
 
 def month(day: date) -> str:
