@@ -5,7 +5,9 @@ Steps, each in its own process:
 2. `bench.probe`: queries per request and the time of each scenario's main SQL, in-process;
 3. gunicorn, 2 gthread workers, DEBUG=0, on a free loopback port;
 4. `bench.load`: concurrent HTTP clients signed in as a demo user (one run per user the scenarios name);
-5. the workers' resident memory, then a markdown report on stdout and in bench/results/.
+5. the workers' resident memory; the server stops;
+6. `bench.probe --finance`: the receivables report functions and a dunning run, timed in-process;
+7. a markdown report on stdout and in bench/results/.
 """
 
 import argparse
@@ -153,7 +155,7 @@ def main() -> None:
     # The bulk loaders report each table they write ("bulk: <tables>: rows …"); none means all was there.
     reused = not any(line.startswith("bulk: ") for line in demo_output.splitlines())
     print("\n".join(line for line in demo_output.splitlines()
-                    if line.startswith(("bulk", "staff", "customers", "touch", "sales"))))  # fmt: skip
+                    if line.startswith(("bulk", "staff", "customers", "touch", "sales", "finance"))))  # fmt: skip
     run(["-m", "touchpoint", "collectstatic", "--noinput", "-v", "0"], env)
 
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
@@ -162,7 +164,7 @@ def main() -> None:
         facts = json.loads((work / "facts.json").read_text())
         scenarios = build_scenarios(
             customer_id=facts["customer_id"], two_chars=facts["two_chars"], initials=facts["initials"],
-            phone_fragment=facts["phone_fragment"], sales=facts.get("sales"),
+            phone_fragment=facts["phone_fragment"], sales=facts.get("sales"), finance=facts.get("finance"),
         )  # fmt: skip
         (work / "scenarios.json").write_text(json.dumps([s.as_dict() for s in scenarios], ensure_ascii=False))
         print("== probing queries per request")
@@ -201,9 +203,16 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
 
+        finance = None
+        if facts.get("finance"):
+            # After the server stops: the dunning run is a long write transaction of its own.
+            print(f"== finance: report functions and a dunning run over {facts['finance']['overdue']:,} overdue invoices")
+            run(["-m", "bench.probe", "--user", args.user, "--finance", "--out", str(work / "finance.json")], env)
+            finance = json.loads((work / "finance.json").read_text())
+
     report = render(
         args=args, facts=facts, scenarios=scenarios, probes=probes, loads=loads, memory=memory,
-        build_seconds=None if reused else build_seconds, demo_output=demo_output,
+        build_seconds=None if reused else build_seconds, demo_output=demo_output, finance=finance,
         total_seconds=time.monotonic() - started,
     )  # fmt: skip
     print(report)

@@ -4,6 +4,9 @@ Run by `python -m bench` as `python -m bench.probe --user NAME --out FILE` with 
 environment as the server. It asks the loaded dataset for the benchmark customer and search
 terms, requests each scenario once through Django's test client while capturing the queries,
 then re-runs the slowest SELECT with a raw cursor so the framework's share of a request shows.
+
+With `--finance` it times the receivables report functions behind the finance pages, called
+directly, and one dunning run over the overdue invoices (see `finance_run`).
 """
 
 import argparse
@@ -53,6 +56,7 @@ def dataset_facts() -> dict[str, Any]:
         "sizes_loaded": bulk_sizes_loaded(),
         "customers": Customer.objects.count(),
         "sales": sales_facts(),
+        "finance": finance_facts(),
     }
 
 
@@ -81,10 +85,101 @@ def sales_facts() -> dict[str, Any] | None:
         "opportunity_id": opportunity.pk,
         "requirements": opportunity.requirements.count(),
         "opportunities": Opportunity.objects.count(),
-        "contracts": Contract.objects.count(),
+        # What the recommendation reads: contracts made from quotes (the finance share adds contracts without).
+        "contracts": Contract.objects.filter(quote__isnull=False).count(),
         "bundle_module_ids": [row["module_id"] for row in bundle],
         "sizes_loaded": bulk_sales_loaded(),
     }
+
+
+def finance_facts() -> dict[str, Any] | None:
+    """What the finance scenarios need: the signed-in finance officer, the collection plan customer, and
+    the dataset's sizes. None without the bulk finance data."""
+    from django.utils import timezone
+
+    from touchpoint.finance.demo import bulk_finance_loaded, plan_customer
+    from touchpoint.finance.models import Allocation, CreditProfile, Invoice, InvoiceKind, Receipt
+    from touchpoint.org.demo import users_by_position
+    from touchpoint.sales.models import PaymentMilestone
+
+    customer = plan_customer()
+    if customer is None:
+        return None
+    today = timezone.localdate()
+    invoices = Invoice.objects.filter(kind=InvoiceKind.INVOICE)
+    open_invoices = invoices.filter(open_amount__gt=0)
+    paused = CreditProfile.objects.filter(dunning_paused=True).values("customer_id")
+    return {
+        "officer": users_by_position()["finance"][0].username,
+        "plan_customer_id": customer.pk,
+        "plan_milestones": PaymentMilestone.objects.filter(contract__customer=customer).count(),
+        "invoices": invoices.count(),
+        "receipts": Receipt.objects.count(),
+        "allocations": Allocation.objects.count(),
+        "open": open_invoices.count(),
+        # What the dunning run works through: overdue, not disputed, the customer's reminders not paused.
+        "overdue": open_invoices.filter(due_on__lt=today, disputed=False).exclude(customer_id__in=paused).count(),
+        "sizes_loaded": bulk_finance_loaded(),
+    }
+
+
+def _timed(function: Any, runs: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    function()  # warm-up, as in a running server
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {"runs": runs, "queries": len(captured.captured_queries), "p50_ms": statistics.median(timings),
+            "p95_ms": timings[min(runs - 1, int(runs * 0.95))], "max_ms": timings[-1]}  # fmt: skip
+
+
+def finance_run(runs: int) -> dict[str, Any]:
+    """The report functions the finance pages call, timed in-process as the finance officer; then one
+    dunning run, timed, inside a transaction that is rolled back so that the next bench run finds the
+    same work. Its per-letter transactions become savepoints, so commits are not in the time; mail goes
+    to the in-memory backend (and, rolled back, is never handed to it)."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bench.scenarios import AGEING_P95_MS, COLLECTION_PLAN_P95_MS
+    from touchpoint.finance.demo import plan_customer
+    from touchpoint.finance.models import DunningLevel
+    from touchpoint.finance.reports import ageing, customer_plan
+    from touchpoint.finance.services.dunning import due_for_dunning, dunning_run
+    from touchpoint.org.demo import users_by_position
+
+    officer = users_by_position()["finance"][0]
+    customer = plan_customer()
+    functions = [
+        {"key": "ageing", "call": "reports.ageing(group_by='customer')", "target_ms": AGEING_P95_MS,
+         **_timed(lambda: ageing(user=officer, group_by="customer"), runs)},
+        {"key": "plan", "call": "reports.customer_plan()", "target_ms": COLLECTION_PLAN_P95_MS,
+         **_timed(lambda: customer_plan(user=officer, customer=customer), runs)},
+    ]  # fmt: skip
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with transaction.atomic():
+        levels = list(DunningLevel.objects.filter(is_active=True).order_by("days"))
+        started = time.perf_counter()
+        due = due_for_dunning(timezone.localdate(), levels)
+        selection = time.perf_counter() - started
+        started = time.perf_counter()
+        result = dunning_run()
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    dunning = {
+        "seconds": seconds, "selection_seconds": selection, "letters": result.letters, "invoices": result.invoices,
+        "no_contact": result.no_contact, "by_level": {str(k): v for k, v in sorted(result.by_level.items())},
+        "selected_invoices": sum(len(invoices) for invoices in due.values()),
+    }  # fmt: skip
+    return {"functions": functions, "dunning": dunning}
 
 
 def _request(client: Any, scenario: dict[str, Any]) -> Any:
@@ -148,12 +243,16 @@ def main() -> None:
     parser.add_argument("--user", required=True)
     parser.add_argument("--facts", action="store_true", help="print the dataset facts only")
     parser.add_argument("--scenarios", help="JSON file of scenarios to probe")
+    parser.add_argument("--finance", action="store_true", help="time the finance report functions and a dunning run")
+    parser.add_argument("--runs", type=int, default=30, help="timed calls per finance report function")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "touchpoint.settings")
     django.setup()
     if args.facts:
         output: Any = dataset_facts()
+    elif args.finance:
+        output = finance_run(args.runs)
     else:
         with open(args.scenarios, encoding="utf-8") as handle:
             output = probe(json.load(handle), args.user)

@@ -38,12 +38,14 @@ def render(
     build_seconds: float | None,
     demo_output: str,
     total_seconds: float,
+    finance: dict[str, Any] | None = None,
 ) -> str:
     probe_by_key = {p["key"]: p for p in probes}
     load_by_key = {r["key"]: r for r in loads}
     vendor = "PostgreSQL" if args.database_url else "SQLite"
     sales_users = sorted({s.user for s in scenarios if s.user})
     sales = facts.get("sales")
+    ledger = facts.get("finance")
     lines = [
         f"# Touchpoint benchmark — {vendor}, scale {args.scale}",
         "",
@@ -55,11 +57,15 @@ def render(
         *([f"- sales: {sales['opportunities']:,} opportunities, {sales['contracts']:,} contracts; bulk sizes "
              f"{sales['sizes_loaded']}; `{sales['manager']}` sees {sales['manager_open']:,} open opportunities"]
           if sales else []),
+        *([f"- finance: {ledger['invoices']:,} invoices ({ledger['open']:,} open, {ledger['overdue']:,} of them overdue "
+           f"and due for dunning), {ledger['receipts']:,} receipts, {ledger['allocations']:,} allocations; customer "
+           f"{ledger['plan_customer_id']} has {ledger['plan_milestones']} payment milestones; bulk sizes "
+           f"{ledger['sizes_loaded']}"] if ledger else []),
         "- scale build: " + (f"{build_seconds:.0f} s" if build_seconds is not None else "reused (already built)"),
         f"- server: gunicorn, {args.workers} gthread workers × {args.threads} threads, DEBUG=0; "
         f"client: {args.concurrency} concurrent HTTP clients in another process, "
         f"{args.requests} requests per scenario, signed in as `{args.user}`"
-        + (f" (the sales scenarios as {', '.join(f'`{u}`' for u in sales_users)})" if sales_users else ""),
+        + (f" (the sales and finance scenarios as {', '.join(f'`{u}`' for u in sales_users)})" if sales_users else ""),
         "",
         "| scenario | status | p50 ms | p95 ms | target p95 | max ms | req/s | queries/req | one request in-process ms "
         "| main SQL ms | all SQL ms | p50 ÷ main SQL | verdict |",
@@ -111,6 +117,8 @@ def render(
             f"| pid {worker['pid']} | {worker['rss_mb']:.0f} | {worker['peak_mb']:.0f} | {pss} | ≤ {WORKER_RSS_MB:.0f} "
             f"| {_verdict(worker['peak_mb'] <= WORKER_RSS_MB)} |"
         )
+    if finance:
+        lines += _finance_lines(finance, ledger or {})
     lines += ["", "Main SQL per scenario (the slowest SELECT of one request, re-run with a raw cursor):", ""]
     for scenario in scenarios:
         sql = probe_by_key.get(scenario.key, {}).get("main_sql", "")
@@ -125,3 +133,31 @@ def render(
         lines += ["", "Notes:", "", *notes]
     lines += ["", f"Benchmark wall time {total_seconds:.0f} s.", ""]
     return "\n".join(lines)
+
+
+def _finance_lines(finance: dict[str, Any], ledger: dict[str, Any]) -> list[str]:
+    """The receivables report functions called in-process, and the dunning run (issue 4)."""
+    lines = ["", "Finance report functions, called in-process as the finance officer (no HTTP, no template):", "",
+             "| function | calls | queries | p50 ms | p95 ms | target p95 (the page's) | max ms | verdict |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]  # fmt: skip
+    for row in finance["functions"]:
+        lines.append(
+            f"| `{row['call']}` | {row['runs']} | {row['queries']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} "
+            f"| ≤ {row['target_ms']:.0f} | {_ms(row['max_ms'])} | {_verdict(row['p95_ms'] <= row['target_ms'])} |"
+        )
+    run = finance["dunning"]
+    levels = ", ".join(f"{days} d: {n:,}" for days, n in run["by_level"].items()) or "–"
+    rate = run["letters"] / run["seconds"] if run["seconds"] else 0.0
+    lines += [
+        "", "Dunning run (target: report the run time):", "",
+        "| overdue invoices due for dunning | letters | invoices covered | no finance contact | letters by level "
+        "| selecting s | run s | letters/s |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|",
+        f"| {ledger.get('overdue', 0):,} | {run['letters']:,} | {run['invoices']:,} | {run['no_contact']:,} | {levels} "
+        f"| {run['selection_seconds']:.1f} | {run['seconds']:.1f} | {rate:.0f} |",
+        "",
+        "The run is timed inside one transaction that is rolled back, so that the next bench run finds the same "
+        "work: each letter's transaction is a savepoint there (no commit per letter), and mail goes to the "
+        "in-memory backend. Invoices covered include the coming-due reminders.",
+    ]  # fmt: skip
+    return lines

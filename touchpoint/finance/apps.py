@@ -8,7 +8,7 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self) -> None:
-        from touchpoint.finance import access, checks, navigation, panels  # noqa: F401
+        from touchpoint.finance import access, checks, demo, navigation, panels  # noqa: F401
 
         # Every module that declares event types, so the timeline can name their events in any process.
         from touchpoint.finance.services import credit, dunning, invoices, receipts, settings  # noqa: F401
