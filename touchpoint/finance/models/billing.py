@@ -100,8 +100,8 @@ class Invoice(TimeStamped, Versioned):
             models.Index(fields=["owner", "-issued_on"], name="invoice_owner"),
             models.Index(fields=["status", "due_on"], name="invoice_status_due"),
             # Ageing, DSO and dunning read open invoices only: a covering partial index on PostgreSQL.
-            models.Index(fields=["due_on"], include=["customer", "owner", "open_amount"],
-                         condition=Q(open_amount__gt=0), name="invoice_open_due"),  # fmt: skip
+            models.Index(fields=["due_on"], include=["customer", "owner", "open_amount", "currency"],
+                         condition=Q(open_amount__gt=0, kind="invoice"), name="invoice_open_due"),  # fmt: skip
         ]
 
     def __str__(self) -> str:

@@ -167,11 +167,12 @@ def test_a_rep_cannot_read_the_plan_of_another_reps_customer(api_as, personas, r
 def test_the_collection_plan_query_count_does_not_grow_with_milestones(api_as, personas, receivables, django_assert_num_queries):
     client = api_as(personas.finance)
     client.get("/api/v1/collection-plan/", {"customer": personas.customer_a.pk})
-    # token, memberships, the customer, the milestones (contract joined), invoiced and received sums
-    with django_assert_num_queries(6):
+    # token, memberships, the customer, the milestones (contract joined), invoiced sums, the plan's
+    # invoice ids, received sums
+    with django_assert_num_queries(7):
         assert client.get("/api/v1/collection-plan/", {"customer": personas.customer_a.pk}).status_code == 200
     # (finance reads any customer's receivables: the scope check needs no query)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get("/api/v1/collection-plan/", {"customer": personas.customer_b.pk}).status_code == 200
 
 
