@@ -16,9 +16,14 @@ def _isolated_environment(settings, tmp_path, django_db_blocker):
     settings.AXES_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
+    # A request through the test client activates its language on this thread and leaves it so; each
+    # test starts from the project's own language instead of the one the previous test asked for.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.activate(settings.LANGUAGE_CODE)
     cache.clear()
 
 
