@@ -28,7 +28,7 @@ from decimal import ROUND_CEILING, Decimal
 from functools import partial
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -372,13 +372,7 @@ def _receive(story: Story, group: list[tuple[date, Decimal, Bill]], *, by_bill: 
 
 def _instalment(amount: Decimal, share: Decimal) -> Decimal:
     """A round sum near `share` of the amount: customers pay part of an invoice in whole ten-thousands."""
-    part = max(Decimal(10_000), (amount * share / 10_000).quantize(Decimal(1)) * 10_000)
-    if connection.vendor == "sqlite":
-        # SQLite evaluates the invoice's check (open = amount − credited − received) in floating point
-        # and refuses about half of the sums that are right to the cent; take one it accepts.
-        while part > 100 and float(amount) - float(part) != float(amount - part):
-            part -= 100
-    return part
+    return max(Decimal(10_000), (amount * share / 10_000).quantize(Decimal(1)) * 10_000)
 
 
 def _transfer_reference(story: Story, day: date) -> str:

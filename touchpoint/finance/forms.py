@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from touchpoint.core.forms import StyledForm, StyledModelForm
-from touchpoint.core.money import default_tax_rate
+from touchpoint.core.money import default_tax_rate, money
 from touchpoint.finance.models import CreditPolicy, DunningLanguage, DunningLevel, Rating, ReceiptMethod, VatType
 
 MAX_MONEY = Decimal("99999999999999.99")
@@ -38,7 +38,8 @@ class InvoiceForm(StyledForm):
 
     def __init__(self, *args: Any, remainder: Decimal, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
-        kwargs["initial"] = {"amount": remainder, "tax_rate": default_tax_rate(), "issued_on": timezone.localdate(),
+        # Sums read back from SQLite carry extra decimal places; the form shows yuan and fen.
+        kwargs["initial"] = {"amount": money(remainder), "tax_rate": default_tax_rate(), "issued_on": timezone.localdate(),
                              "vat_type": VatType.SPECIAL, **kwargs["initial"]}  # fmt: skip
         super().__init__(*args, **kwargs)
 

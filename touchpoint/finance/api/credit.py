@@ -19,6 +19,7 @@ from touchpoint.core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
     QueryFilter,
+    ScopedRelatedField,
     ScopedViewMixin,
     VersionedUpdateSerializer,
     filter_parameters,
@@ -27,7 +28,7 @@ from touchpoint.core.versioning import StaleEdit, revisions_since
 from touchpoint.customers.access import visible_customers
 from touchpoint.customers.models import Customer
 from touchpoint.finance import access
-from touchpoint.finance.api.shared import AsciiPagination, VisibleRecordField, errors_renamed, id_field, money, path_id
+from touchpoint.finance.api.shared import errors_renamed, id_field, money, path_id
 from touchpoint.finance.models import CreditOverride, CreditProfile, DunningLanguage, Rating
 from touchpoint.finance.services import credit as credit_services
 from touchpoint.finance.services.invoices import MAX_AMOUNT
@@ -161,7 +162,6 @@ class CreditProfileViewSet(ScopedViewMixin, mixins.ListModelMixin, viewsets.Gene
     """Credit profiles you may see; one is addressed by its customer's id."""
 
     serializer_class = CreditProfileSerializer
-    pagination_class = AsciiPagination
     query_filters = PROFILE_FILTERS
     ordering_fields = PROFILE_ORDERING
     ordering = ["-risk_score", "pk"]
@@ -240,9 +240,9 @@ class CreditOverrideSerializer(serializers.ModelSerializer):
 
 
 class CreditOverrideCreateSerializer(serializers.Serializer):
-    contract = VisibleRecordField(visible=visible_contracts, model=Contract, required=False, allow_null=True,
+    contract = ScopedRelatedField(visible=visible_contracts, model=Contract, required=False, allow_null=True,
                                   help_text=gettext_lazy("A contract its checks hold; give this or `quote`."))  # fmt: skip
-    quote = VisibleRecordField(visible=visible_quotes, model=Quote, required=False, allow_null=True,
+    quote = ScopedRelatedField(visible=visible_quotes, model=Quote, required=False, allow_null=True,
                                help_text=gettext_lazy("A quote the credit check blocks; give this or `contract`."))  # fmt: skip
     reason = serializers.CharField(max_length=500)
 

@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from touchpoint.core.api import LIST_ERRORS, READ_ERRORS, QueryFilter, ScopedViewMixin, filter_parameters
 from touchpoint.finance import access
-from touchpoint.finance.api.shared import AsciiPagination, id_field
+from touchpoint.finance.api.shared import id_field
 from touchpoint.finance.models import DunningItem, DunningLetter, LetterStatus
 
 
@@ -55,7 +55,6 @@ class DunningLetterViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.Retrie
     """Reminders to the customers whose invoices you may see."""
 
     serializer_class = DunningLetterSerializer
-    pagination_class = AsciiPagination
     query_filters = LETTER_FILTERS
     ordering_fields = LETTER_ORDERING
     ordering = ["-run_on", "-pk"]

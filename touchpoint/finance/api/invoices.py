@@ -12,10 +12,19 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from touchpoint.core.api import EDIT_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, QueryFilter, ScopedViewMixin, filter_parameters
+from touchpoint.core.api import (
+    EDIT_ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    QueryFilter,
+    ScopedRelatedField,
+    ScopedViewMixin,
+    filter_parameters,
+)
 from touchpoint.core.versioning import StaleEdit, revisions_since
 from touchpoint.finance import access, selectors
-from touchpoint.finance.api.shared import AsciiPagination, VisibleRecordField, amount_input, id_field, money
+from touchpoint.finance.api.shared import amount_input, id_field, money
 from touchpoint.finance.models import Invoice, InvoiceKind, InvoiceStatus, VatType
 from touchpoint.finance.services import invoices as invoice_services
 from touchpoint.sales.access import visible_contracts
@@ -66,7 +75,6 @@ class InvoiceRequestViewSet(ScopedViewMixin, mixins.ListModelMixin, viewsets.Gen
     """Invoice requests of the contracts you may see, oldest due first."""
 
     serializer_class = InvoiceRequestSerializer
-    pagination_class = AsciiPagination
     query_filters = REQUEST_FILTERS
 
     def get_queryset(self) -> QuerySet[PaymentMilestone]:
@@ -102,7 +110,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 
 class InvoiceIssueSerializer(serializers.Serializer):
-    milestone = VisibleRecordField(visible=visible_milestones, model=PaymentMilestone,
+    milestone = ScopedRelatedField(visible=visible_milestones, model=PaymentMilestone,
                                    help_text=gettext_lazy("A due payment milestone of an active contract."))  # fmt: skip
     amount = amount_input(required=False, allow_null=True,
                           help_text=gettext_lazy("Left out, the invoice is for what is left to invoice on the milestone."))  # fmt: skip
@@ -172,7 +180,6 @@ class InvoiceViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
     """Invoices and credit notes you may see."""
 
     serializer_class = InvoiceSerializer
-    pagination_class = AsciiPagination
     query_filters = INVOICE_FILTERS
     ordering_fields = INVOICE_ORDERING
     ordering = ["-issued_on", "-pk"]

@@ -10,11 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from touchpoint.core.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, QueryFilter, ScopedViewMixin, filter_parameters
+from touchpoint.core.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, QueryFilter, ScopedRelatedField, ScopedViewMixin, filter_parameters
 from touchpoint.customers.access import visible_customers
 from touchpoint.customers.models import Customer
 from touchpoint.finance import access
-from touchpoint.finance.api.shared import AsciiPagination, VisibleRecordField, amount_input, id_field, money
+from touchpoint.finance.api.shared import amount_input, id_field, money
 from touchpoint.finance.models import Allocation, Invoice, Receipt, ReceiptMethod, ReceiptStatus
 from touchpoint.finance.services import receipts as receipt_services
 
@@ -44,7 +44,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 
 class ReceiptRecordSerializer(serializers.Serializer):
-    customer = VisibleRecordField(visible=visible_customers, model=Customer)
+    customer = ScopedRelatedField(visible=visible_customers, model=Customer)
     amount = amount_input()
     received_on = serializers.DateField(help_text=gettext_lazy("The day the money arrived; not in the future."))
     currency = serializers.CharField(min_length=3, max_length=3, required=False, allow_blank=True, default="",
@@ -58,7 +58,7 @@ class ReceiptRecordSerializer(serializers.Serializer):
 
 
 class AllocationLineSerializer(serializers.Serializer):
-    invoice = VisibleRecordField(visible=access.visible_invoices, model=Invoice)
+    invoice = ScopedRelatedField(visible=access.visible_invoices, model=Invoice)
     amount = amount_input(help_text=gettext_lazy("At most what is open on the invoice."))
 
 
@@ -117,7 +117,6 @@ class ReceiptViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
     """Receipts you may see."""
 
     serializer_class = ReceiptSerializer
-    pagination_class = AsciiPagination
     query_filters = RECEIPT_FILTERS
     ordering_fields = RECEIPT_ORDERING
     ordering = ["-received_on", "-pk"]

@@ -15,7 +15,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 
-from touchpoint.core.api import Pagination, ScopedRelatedField
 from touchpoint.finance.services.invoices import MAX_AMOUNT
 
 MAX_ID = 9_223_372_036_854_775_807
@@ -51,26 +50,6 @@ class MonthField(serializers.Field):
         if not (2000 <= year <= 2100 and 1 <= month <= 12):
             self.fail("invalid")
         return date(year, month, 1)
-
-
-class AsciiPagination(Pagination):
-    """The shared pagination; a page size in digits other than 0–9 ("¹") is a 400 here, not a failure."""
-
-    def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw and not re.fullmatch(r"[0-9]+", raw):
-            raise serializers.ValidationError({self.page_size_query_param: [_("Enter a whole number from 1 up.")]})
-        return super().get_page_size(request)
-
-
-class VisibleRecordField(ScopedRelatedField):
-    """A reference to a row the user may see, given as its id; an id in digits other than 0–9 ("¹")
-    is refused here as the wrong type, before anything tries to make a number of it."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, str) and not re.fullmatch(r"[0-9]+", data):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(data)
 
 
 def id_field(**options: Any) -> serializers.IntegerField:

@@ -111,10 +111,6 @@ class Invoice(TimeStamped, Versioned):
     def is_credit_note(self) -> bool:
         return self.kind == InvoiceKind.CREDIT_NOTE
 
-    @property
-    def net_amount(self) -> object:
-        return self.amount - self.credited_amount
-
 
 class ReceiptMethod(models.TextChoices):
     BANK_TRANSFER = "transfer", _("Bank transfer")

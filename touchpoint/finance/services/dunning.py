@@ -134,27 +134,34 @@ def _invoice_lines(invoices: list[Invoice], today: date) -> str:
     return "\n".join(lines)
 
 
-def _recipients(level: DunningLevel, customer: Customer, invoices: list[Invoice]) -> set[int]:
+def _position_holders() -> dict[str, set[int]]:
+    """Active finance officers and executives, read once per run rather than once per letter."""
+    holders: dict[str, set[int]] = {Position.FINANCE: set(), Position.EXECUTIVE: set()}
+    rows = Membership.objects.filter(position__in=list(holders), user__is_active=True).values_list("position", "user_id")
+    for position, user_id in rows:
+        holders[position].add(user_id)
+    return holders
+
+
+def _recipients(level: DunningLevel, customer: Customer, invoices: list[Invoice], holders: dict[str, set[int]]) -> set[int]:
     people: set[int] = set()
     if level.notify_rep:
         people |= {i.owner_id for i in invoices} | {customer.owner_id}
-    positions = []
     if level.notify_finance:
-        positions.append(Position.FINANCE)
+        people |= holders[Position.FINANCE]
     if level.notify_executive:
-        positions.append(Position.EXECUTIVE)
-    if positions:
-        people |= set(Membership.objects.filter(position__in=positions, user__is_active=True).values_list("user_id", flat=True))
+        people |= holders[Position.EXECUTIVE]
     if level.notify_manager:
         people |= set(Team.objects.filter(members=customer.owner_id, lead__isnull=False).values_list("lead_id", flat=True))
     return people
 
 
-def _send_letter(customer: Customer, level: DunningLevel, invoices: list[Invoice], today: date, by: User) -> DunningLetter:
+def _send_letter(
+    customer: Customer, level: DunningLevel, invoices: list[Invoice], today: date, by: User, *, language: str,
+    holders: dict[str, set[int]],
+) -> DunningLetter:  # fmt: skip
     from touchpoint.touchpoints.services import touchpoint_log
 
-    profile = CreditProfile.objects.filter(customer_id=customer.pk).first()
-    language = profile.dunning_language if profile else DunningLanguage.CHINESE
     contact = finance_contact(customer.pk)
     total = sum((i.open_amount for i in invoices), ZERO)
     currency = invoices[0].currency
@@ -198,7 +205,7 @@ def _send_letter(customer: Customer, level: DunningLevel, invoices: list[Invoice
             "level": level, "customer": customer.name, "total": f"{total:,.2f}", "currency": currency}
     notices = [Notification(recipient_id=user_id, key=f"dunning:{letter.pk}:{user_id}", text=text[:300],
                             url=f"/finance/customers/{customer.pk}/")  # fmt: skip
-               for user_id in sorted(_recipients(level, customer, invoices))]
+               for user_id in sorted(_recipients(level, customer, invoices, holders))]
     Notification.objects.bulk_create(notices, ignore_conflicts=True)
     return letter
 
@@ -237,11 +244,14 @@ def dunning_run(*, today: date | None = None) -> RunResult:
         return result
     by = sender()
     customers = Customer.all_objects.in_bulk({customer_id for customer_id, _currency, _coming in grouped})
+    languages = dict(CreditProfile.objects.filter(customer_id__in=list(customers)).values_list("customer_id", "dunning_language"))
+    holders = _position_holders()
     for (customer_id, _currency, _coming), invoices in grouped.items():
         level = max((invoice.reached for invoice in invoices), key=lambda reached: reached.days)  # type: ignore[attr-defined]
         try:
             with transaction.atomic():
-                letter = _send_letter(customers[customer_id], level, invoices, today, by)
+                letter = _send_letter(customers[customer_id], level, invoices, today, by, holders=holders,
+                                      language=languages.get(customer_id, DunningLanguage.CHINESE))  # fmt: skip
         except IntegrityError:
             continue  # another run covered these invoices meanwhile
         result.letters += 1

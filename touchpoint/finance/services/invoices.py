@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -284,11 +284,3 @@ def invoice_set_tax_number(*, invoice: Invoice, by: Any, tax_number: str, expect
     event_record(verb=INVOICE_TAX_NUMBER, actor=by, customer_id=invoice.customer_id, target=invoice,
                  payload=_payload(invoice, previous=previous or ""))  # fmt: skip
     return invoice
-
-
-def require_finance_edit(user: Any, entity: str) -> None:
-    """Services that only finance may run refuse anyone else, whatever called them."""
-    from touchpoint.org.policy import may
-
-    if not may(user, entity, "edit"):
-        raise PermissionDenied

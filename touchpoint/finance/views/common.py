@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from touchpoint.customers.access import visible_customers
@@ -30,8 +30,6 @@ def customer_for(request: AuthedRequest, pk: int) -> Customer:
     """A customer whose receivables or credit the user may read; 404 otherwise."""
     customer = get_object_or_404(visible_customers(request.user), pk=pk)
     if not (access.can_view_receivables(request.user, customer) or access.can_view_credit(request.user, customer)):
-        from django.http import Http404
-
         raise Http404
     return customer
 
