@@ -171,6 +171,9 @@ PASS, WARN, BLOCK, APPROVE = "pass", "warn", "block", "approve"
 # CheckResult. The finance module registers the credit check here.
 contract_checks: dict[str, Callable[[Any, Any], CheckResult]] = {}
 quote_checks: dict[str, Callable[[Any, Any], CheckResult]] = {}
+# Run inside the transaction that activates a contract: hook(contract, by). The delivery module
+# registers one that opens the implementation project.
+contract_activated_hooks: dict[str, Callable[[Any, Any], Any]] = {}
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,16 @@ class Customer(TimeStamped, SoftDeletable, Versioned):
         "self", verbose_name=_("merged into"), null=True, blank=True, editable=False, on_delete=models.PROTECT,
         related_name="merged_from",
     )  # fmt: skip
+    # Who answers for the customer's service relationship (the project manager while a project runs,
+    # then the maintenance centre); it moves only through a logged handoff.
+    service_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("service owner"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="served_customers",
+    )  # fmt: skip
+    service_department = models.ForeignKey(
+        "org.Department", verbose_name=_("service department"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
     # Stamped by every touchpoint so "no contact for N days" is one indexed range scan.
     last_touch_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
@@ -151,6 +161,9 @@ class AccountMember(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_roles")
     role = models.CharField(_("role"), max_length=20, choices=AccountRole.choices)
     added_at = models.DateTimeField(auto_now_add=True)
+    # Empty for a standing member. "project:12" for someone who is on the team only while that
+    # project runs: the membership goes when the project is handed over or closed.
+    expires_with = models.CharField(max_length=40, blank=True, editable=False, db_default="")
 
     class Meta:
         verbose_name = _("account team member")

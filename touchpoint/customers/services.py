@@ -247,6 +247,74 @@ def account_member_remove(*, customer: Customer, user: Any, by: Any) -> None:
         event_record(verb=TEAM_CHANGED, actor=by, customer_id=customer.pk, target=customer, payload={"removed": str(user)})
 
 
+def account_member_grant(*, customer: Customer, user: Any, role: str, expires_with: str, by: Any) -> bool:
+    """Put someone on the account team for as long as `expires_with` (e.g. "project:12") lasts.
+
+    A standing member keeps their standing membership; True when a membership was added."""
+    if AccountMember.objects.filter(customer=customer, user=user).exists():
+        return False
+    AccountMember.objects.create(customer=customer, user=user, role=role, expires_with=expires_with)
+    event_record(verb=TEAM_CHANGED, actor=by, customer_id=customer.pk, target=customer,
+                 payload={"added": str(user), "role": role, "until": expires_with})  # fmt: skip
+    return True
+
+
+def account_members_expire(
+    *, expires_with: str, by: Any, keep: dict[int, str] | None = None, user: Any = None
+) -> list[str]:
+    """End the memberships granted for `expires_with` (only `user`'s when given). `keep` maps user ids
+    to another grant that still holds (the same person on another running project of the customer):
+    those memberships move to it instead."""
+    keep = keep or {}
+    ended = []
+    members = AccountMember.objects.filter(expires_with=expires_with).select_related("user", "customer")
+    if user is not None:
+        members = members.filter(user=user)
+    for member in members:
+        if member.user_id in keep:
+            AccountMember.objects.filter(pk=member.pk).update(expires_with=keep[member.user_id])
+            continue
+        member.delete()
+        ended.append(str(member.user))
+        event_record(verb=TEAM_CHANGED, actor=by, customer_id=member.customer_id, target=member.customer,
+                     payload={"removed": str(member.user), "until": expires_with})  # fmt: skip
+    return ended
+
+
+SERVICE_HANDOFF = event_type(
+    "customer.service_handoff", kind=EventKind.HANDOFF, label=gettext_lazy("Service relationship handed over")
+)
+
+
+@transaction.atomic
+def customer_service_handoff(*, customer: Customer, to_user: Any, to_department: Any, by: Any, reason: str) -> Customer:
+    """Move who answers for the customer's service (the project manager, then the maintenance centre).
+
+    The move is a handoff event with from, to, both departments and the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the service relationship changes hands.")})
+    locked = (
+        Customer.objects.select_for_update(of=("self",)).select_related("service_owner", "service_department").get(pk=customer.pk)
+    )
+    before_user, before_department = locked.service_owner, locked.service_department
+    if before_user == to_user and before_department == to_department:
+        return locked
+    Customer.objects.filter(pk=locked.pk).update(service_owner=to_user, service_department=to_department)
+    locked.service_owner, locked.service_department = to_user, to_department
+    event_record(
+        verb=SERVICE_HANDOFF, actor=by, customer_id=locked.pk, target=locked,
+        department_id=to_department.pk if to_department else None,
+        payload={
+            "from": str(before_user or ""), "from_id": before_user.pk if before_user else None,
+            "from_department": str(before_department or ""),
+            "to": str(to_user or ""), "to_id": to_user.pk if to_user else None,
+            "to_department": str(to_department or ""), "reason": reason[:500],
+        },
+    )  # fmt: skip
+    return locked
+
+
 def contact_duplicates(
     *, customer: Customer | None, name: str, mobile: str = "", email: str = "", exclude_pk: int | None = None
 ) -> list[Contact]:

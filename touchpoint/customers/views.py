@@ -42,7 +42,8 @@ PAGE_SIZE = 25
 
 def customer_for(request: AuthedRequest, pk: int) -> Customer:
     """The customer with this id if the user may see it; 404 otherwise, whether or not it exists."""
-    return get_object_or_404(access.visible_customers(request.user).select_related("owner", "parent"), pk=pk)
+    queryset = access.visible_customers(request.user).select_related("owner", "parent", "service_owner", "service_department")
+    return get_object_or_404(queryset, pk=pk)
 
 
 def _active_users(request: AuthedRequest) -> Any:

@@ -13,7 +13,7 @@ from django.utils import timezone
 def report_pdf(title: str, header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> bytes:
     from weasyprint import HTML  # loaded on demand: only PDF work needs Pango and the fonts
 
-    from touchpoint.sales.services.quote_pdf import _local_only, letterhead
+    from touchpoint.sales.services.quote_pdf import letterhead, local_only
 
     cells = [[(f"{value:,.2f}" if isinstance(value, Decimal) else value) for value in row] for row in rows]
     html = render_to_string("finance/report_pdf.html", {
@@ -21,7 +21,7 @@ def report_pdf(title: str, header: Sequence[Any], rows: Sequence[Sequence[Any]])
     })  # fmt: skip
     from django.conf import settings
 
-    return bytes(HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_local_only).write_pdf())
+    return bytes(HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=local_only).write_pdf())
 
 
 def report_pdf_response(stem: str, title: str, header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> HttpResponse:

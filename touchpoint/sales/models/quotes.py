@@ -51,6 +51,11 @@ class Quote(TimeStamped):
     discount_percent = percent_field(_("discount (%)"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("accepted or rejected at"), null=True, blank=True)
+    # An addendum prices a change to a signed contract (a change request from the project).
+    amends = models.ForeignKey(
+        "sales.Contract", verbose_name=_("addendum to contract"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="addenda",
+    )  # fmt: skip
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

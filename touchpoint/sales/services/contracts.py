@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
-from touchpoint.core.extensions import BLOCK, CheckResult, contract_checks
+from touchpoint.core.extensions import BLOCK, CheckResult, contract_activated_hooks, contract_checks
 from touchpoint.core.models import EventKind
 from touchpoint.core.money import HUNDRED, ZERO, money
 from touchpoint.core.numbering import next_number
@@ -31,6 +31,7 @@ from touchpoint.sales.models import (
     ContractStatus,
     DeliveryEvent,
     InstalledItem,
+    InstalledStatus,
     LineKind,
     MilestoneStatus,
     MilestoneTemplate,
@@ -269,6 +270,8 @@ def _activate(contract: Contract, by: Any) -> Contract:
                  payload=_payload(contract, installed=installed, due=[m.name for m in due],
                                   warnings=[r["message"] for r in contract.check_results if r["result"] == "warn"]))  # fmt: skip
     _win_opportunity(contract, by)
+    for hook in contract_activated_hooks.values():
+        hook(contract, by)
     return contract
 
 
@@ -304,6 +307,27 @@ def _record_installed_base(contract: Contract) -> list[str]:
         if created:
             recorded.append(f"{module} {version.number if version else ''}".strip())
     return recorded
+
+
+INSTALLATION_RECORDED = event_type(
+    "installed_base.installed", kind=EventKind.DELIVERY, label=gettext_lazy("Module installed")
+)
+
+
+def installed_item_record_installation(
+    *, item: InstalledItem, version: ProductVersion | None, installed_on: date | None, by: Any
+) -> InstalledItem:
+    """A purchased module is now installed (the delivery handover says at which version and when)."""
+    if version is not None and version.product_id != item.product_id:
+        raise ValidationError({"version": _("The version must be of the module's product.")})
+    item.status = InstalledStatus.INSTALLED
+    item.version = version or item.version
+    item.installed_on = installed_on or timezone.localdate()
+    item.save(update_fields=["status", "version", "installed_on", "updated_at"])
+    event_record(verb=INSTALLATION_RECORDED, actor=by, customer_id=item.customer_id, target=item.contract,
+                 payload={"module": str(item.module), "version": item.version.number if item.version else "",
+                          "installed_on": item.installed_on.isoformat()})  # fmt: skip
+    return item
 
 
 def _win_opportunity(contract: Contract, by: Any) -> None:

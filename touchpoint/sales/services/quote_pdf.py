@@ -25,10 +25,10 @@ def quote_pdf(quote: Quote) -> bytes:
     with translation.override("zh-hans"):
         html = render_to_string("sales/quotes/pdf.html", {"quote": quote, "lines": lines, "company": letterhead()})
     # Only local files (the logo) may be fetched while rendering; nothing goes over the network.
-    return bytes(HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_local_only).write_pdf())
+    return bytes(HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=local_only).write_pdf())
 
 
-def _local_only(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+def local_only(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
     if not url.startswith("file://"):
         raise ValueError("remote resources are not fetched")
     from weasyprint.urls import default_url_fetcher

@@ -182,6 +182,29 @@ def quote_create(
 
 
 @transaction.atomic
+def quote_addendum_create(*, contract: Any, by: Any, terms: str = "", valid_until: Any = None) -> Quote:
+    """A draft quote that prices a change to a signed contract, on the contract's opportunity even
+    though that opportunity is won: the addendum is how a change of scope reaches the customer."""
+    from touchpoint.sales.models import ContractStatus
+
+    if contract.status != ContractStatus.ACTIVE:
+        raise ValidationError({"contract": _("Only an active contract can be amended.")})
+    if contract.opportunity_id is None:
+        raise ValidationError({"contract": _("This contract has no opportunity to quote the change on.")})
+    valid_until = valid_until or timezone.localdate() + timedelta(days=VALID_DAYS)
+    quote = Quote(
+        number=next_number("Q"), opportunity_id=contract.opportunity_id, customer_id=contract.customer_id,
+        contact=contract.signed_by_contact, owner=contract.owner, valid_until=valid_until, currency=contract.currency,
+        terms=terms, amends=contract,
+    )  # fmt: skip
+    quote._history_user = by  # type: ignore[attr-defined]
+    quote.save()
+    event_record(verb=QUOTE_CREATED, actor=by, customer_id=quote.customer_id, target=quote,
+                 payload=_payload(quote, contract=contract.number))  # fmt: skip
+    return quote
+
+
+@transaction.atomic
 def quote_line_add(
     *,
     quote: Quote,
