@@ -5,6 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from touchpoint.customers.api import ContactViewSet, CustomerViewSet
+from touchpoint.delivery.api.documents import DocumentViewSet
+from touchpoint.delivery.api.handover import HandoverViewSet
+from touchpoint.delivery.api.plan import MilestoneViewSet, TaskViewSet
+from touchpoint.delivery.api.projects import ProjectViewSet
+from touchpoint.delivery.api.timesheets import SiteVisitViewSet, TimeEntryViewSet
+from touchpoint.delivery.api.work import ChangeRequestViewSet, RiskViewSet, StatusReportViewSet
 from touchpoint.finance.api.credit import CreditOverrideViewSet, CreditProfileViewSet
 from touchpoint.finance.api.dunning import DunningLetterViewSet
 from touchpoint.finance.api.invoices import InvoiceRequestViewSet, InvoiceViewSet
@@ -42,6 +48,16 @@ router.register("allocations", AllocationViewSet, basename="api-allocation")
 router.register("credit-profiles", CreditProfileViewSet, basename="api-credit-profile")
 router.register("credit-overrides", CreditOverrideViewSet, basename="api-credit-override")
 router.register("dunning-letters", DunningLetterViewSet, basename="api-dunning-letter")
+router.register("projects", ProjectViewSet, basename="api-project")
+router.register("tasks", TaskViewSet, basename="api-task")
+router.register("milestones", MilestoneViewSet, basename="api-milestone")
+router.register("time-entries", TimeEntryViewSet, basename="api-time-entry")
+router.register("site-visits", SiteVisitViewSet, basename="api-site-visit")
+router.register("risks", RiskViewSet, basename="api-risk")
+router.register("change-requests", ChangeRequestViewSet, basename="api-change-request")
+router.register("status-reports", StatusReportViewSet, basename="api-status-report")
+router.register("project-documents", DocumentViewSet, basename="api-project-document")
+router.register("handovers", HandoverViewSet, basename="api-handover")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "touchpoint.touchpoints",
     "touchpoint.sales",
     "touchpoint.finance",
+    "touchpoint.delivery",
 ]
 
 MIDDLEWARE = [

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("touchpoint.touchpoints.urls")),
     path("sales/", include("touchpoint.sales.urls")),
     path("finance/", include("touchpoint.finance.urls")),
+    path("", include("touchpoint.delivery.urls")),
 ]
