@@ -7,6 +7,7 @@ Steps, each in its own process:
 4. `bench.load`: concurrent HTTP clients signed in as a demo user (one run per user the scenarios name);
 5. the workers' resident memory; the server stops;
 6. `bench.probe --finance`: the receivables report functions and a dunning run, timed in-process;
+   `bench.probe --delivery`: the delivery selectors and the Gantt layout, timed in-process;
 7. a markdown report on stdout and in bench/results/.
 """
 
@@ -155,7 +156,7 @@ def main() -> None:
     # The bulk loaders report each table they write ("bulk: <tables>: rows …"); none means all was there.
     reused = not any(line.startswith("bulk: ") for line in demo_output.splitlines())
     print("\n".join(line for line in demo_output.splitlines()
-                    if line.startswith(("bulk", "staff", "customers", "touch", "sales", "finance"))))  # fmt: skip
+                    if line.startswith(("bulk", "staff", "customers", "touch", "sales", "finance", "delivery"))))  # fmt: skip
     run(["-m", "touchpoint", "collectstatic", "--noinput", "-v", "0"], env)
 
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
@@ -165,6 +166,7 @@ def main() -> None:
         scenarios = build_scenarios(
             customer_id=facts["customer_id"], two_chars=facts["two_chars"], initials=facts["initials"],
             phone_fragment=facts["phone_fragment"], sales=facts.get("sales"), finance=facts.get("finance"),
+            delivery=facts.get("delivery"),
         )  # fmt: skip
         (work / "scenarios.json").write_text(json.dumps([s.as_dict() for s in scenarios], ensure_ascii=False))
         print("== probing queries per request")
@@ -210,9 +212,15 @@ def main() -> None:
             run(["-m", "bench.probe", "--user", args.user, "--finance", "--out", str(work / "finance.json")], env)
             finance = json.loads((work / "finance.json").read_text())
 
+        delivery = None
+        if facts.get("delivery"):
+            print(f"== delivery: selectors and the Gantt layout over {facts['delivery']['projects']:,} projects, in-process")
+            run(["-m", "bench.probe", "--user", args.user, "--delivery", "--out", str(work / "delivery.json")], env)
+            delivery = json.loads((work / "delivery.json").read_text())
+
     report = render(
         args=args, facts=facts, scenarios=scenarios, probes=probes, loads=loads, memory=memory,
-        build_seconds=None if reused else build_seconds, demo_output=demo_output, finance=finance,
+        build_seconds=None if reused else build_seconds, demo_output=demo_output, finance=finance, delivery=delivery,
         total_seconds=time.monotonic() - started,
     )  # fmt: skip
     print(report)

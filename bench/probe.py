@@ -6,7 +6,8 @@ terms, requests each scenario once through Django's test client while capturing 
 then re-runs the slowest SELECT with a raw cursor so the framework's share of a request shows.
 
 With `--finance` it times the receivables report functions behind the finance pages, called
-directly, and one dunning run over the overdue invoices (see `finance_run`).
+directly, and one dunning run over the overdue invoices (see `finance_run`); with `--delivery`, the
+selectors and the Gantt layout behind the delivery pages (see `delivery_run`).
 """
 
 import argparse
@@ -57,6 +58,7 @@ def dataset_facts() -> dict[str, Any]:
         "customers": Customer.objects.count(),
         "sales": sales_facts(),
         "finance": finance_facts(),
+        "delivery": delivery_facts(),
     }
 
 
@@ -123,6 +125,41 @@ def finance_facts() -> dict[str, Any] | None:
     }
 
 
+def delivery_facts() -> dict[str, Any] | None:
+    """What the delivery scenarios need: the Gantt project, the engineer and project manager who sign in,
+    and what they see. None without the bulk delivery data."""
+    from django.db.models import Q
+
+    from touchpoint.delivery.demo_bulk import BENCH_ENGINEER, BENCH_MANAGER, bulk_delivery_loaded, gantt_project
+    from touchpoint.delivery.models import OPEN_TASK, RUNNING, Project, Task, TaskDependency, TimeEntry
+    from touchpoint.delivery.selectors import my_tasks, time_to_approve
+    from touchpoint.org.models import User
+
+    project = gantt_project()
+    if project is None:
+        return None
+    engineer = User.objects.get(username=BENCH_ENGINEER)
+    manager = User.objects.get(username=BENCH_MANAGER)
+    running = Project.objects.filter(status__in=RUNNING)
+    return {
+        "manager": manager.username,
+        "engineer": engineer.username,
+        "gantt_project_id": project.pk,
+        "gantt_tasks": project.tasks.count(),
+        "gantt_dependencies": TaskDependency.objects.filter(task__project=project).count(),
+        "engineer_open_tasks": my_tasks(engineer).count(),
+        "manager_running": running.filter(manager=manager).count(),
+        "manager_mine": Project.objects.filter(Q(manager=manager) | Q(members__user=manager)).distinct().count(),
+        "manager_to_approve": time_to_approve(manager).count(),
+        "projects": Project.objects.count(),
+        "running": running.count(),
+        "tasks": Task.objects.count(),
+        "open_tasks": Task.objects.filter(status__in=OPEN_TASK, project__status__in=RUNNING).count(),
+        "time_entries": TimeEntry.objects.count(),
+        "sizes_loaded": bulk_delivery_loaded(),
+    }
+
+
 def _timed(function: Any, runs: int) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -180,6 +217,48 @@ def finance_run(runs: int) -> dict[str, Any]:
         "selected_invoices": sum(len(invoices) for invoices in due.values()),
     }  # fmt: skip
     return {"functions": functions, "dunning": dunning}
+
+
+def delivery_run(runs: int) -> dict[str, Any]:
+    """The selectors and the layout behind the delivery pages, called in-process as the people the
+    scenarios sign in as, with what each page takes of them: the share of a page's time that is the
+    database and Python's layout, without the template."""
+    from bench.scenarios import GANTT_P95_MS, MY_PROJECTS_P95_MS, MY_TASKS_P95_MS
+    from touchpoint.delivery.demo_bulk import BENCH_ENGINEER, BENCH_MANAGER, gantt_project
+    from touchpoint.delivery.gantt import gantt
+    from touchpoint.delivery.models import Project
+    from touchpoint.delivery.selectors import milestones_due, my_tasks, project_list, time_to_approve
+    from touchpoint.org.models import User
+
+    engineer = User.objects.get(username=BENCH_ENGINEER)
+    manager = User.objects.get(username=BENCH_MANAGER)
+    project = gantt_project()
+    assert project is not None, "no bulk delivery data"
+
+    def desk() -> None:
+        list(project_list(manager, status="running").filter(manager_id=manager.pk)[:100])
+        list(milestones_due(manager)[:50])
+        list(time_to_approve(manager)[:300])
+
+    def mine() -> None:
+        rows = project_list(manager, mine=True)
+        rows.count()
+        list(rows[:25])
+
+    def chart() -> None:
+        # The view fetches the project through the access layer first; its row is read fresh each time.
+        gantt(Project.objects.get(pk=project.pk))
+
+    functions = [
+        {"key": "gantt", "call": "gantt(project)", "target_ms": GANTT_P95_MS, **_timed(chart, runs)},
+        {"key": "my_tasks", "call": "my_tasks(engineer)[:200]", "target_ms": MY_TASKS_P95_MS,
+         **_timed(lambda: list(my_tasks(engineer)[:200]), runs)},
+        {"key": "my_projects", "call": "project_list(running, managed)[:100] + milestones_due + time_to_approve",
+         "target_ms": MY_PROJECTS_P95_MS, **_timed(desk, runs)},
+        {"key": "projects_mine", "call": "project_list(mine=True): count + page 1", "target_ms": MY_PROJECTS_P95_MS,
+         **_timed(mine, runs)},
+    ]  # fmt: skip
+    return {"functions": functions}
 
 
 def _request(client: Any, scenario: dict[str, Any]) -> Any:
@@ -244,7 +323,8 @@ def main() -> None:
     parser.add_argument("--facts", action="store_true", help="print the dataset facts only")
     parser.add_argument("--scenarios", help="JSON file of scenarios to probe")
     parser.add_argument("--finance", action="store_true", help="time the finance report functions and a dunning run")
-    parser.add_argument("--runs", type=int, default=30, help="timed calls per finance report function")
+    parser.add_argument("--delivery", action="store_true", help="time the delivery selectors and the Gantt layout")
+    parser.add_argument("--runs", type=int, default=30, help="timed calls per finance or delivery function")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "touchpoint.settings")
@@ -253,6 +333,8 @@ def main() -> None:
         output: Any = dataset_facts()
     elif args.finance:
         output = finance_run(args.runs)
+    elif args.delivery:
+        output = delivery_run(args.runs)
     else:
         with open(args.scenarios, encoding="utf-8") as handle:
             output = probe(json.load(handle), args.user)

@@ -39,6 +39,7 @@ def render(
     demo_output: str,
     total_seconds: float,
     finance: dict[str, Any] | None = None,
+    delivery: dict[str, Any] | None = None,
 ) -> str:
     probe_by_key = {p["key"]: p for p in probes}
     load_by_key = {r["key"]: r for r in loads}
@@ -46,6 +47,7 @@ def render(
     sales_users = sorted({s.user for s in scenarios if s.user})
     sales = facts.get("sales")
     ledger = facts.get("finance")
+    projects = facts.get("delivery")
     lines = [
         f"# Touchpoint benchmark — {vendor}, scale {args.scale}",
         "",
@@ -61,11 +63,18 @@ def render(
            f"and due for dunning), {ledger['receipts']:,} receipts, {ledger['allocations']:,} allocations; customer "
            f"{ledger['plan_customer_id']} has {ledger['plan_milestones']} payment milestones; bulk sizes "
            f"{ledger['sizes_loaded']}"] if ledger else []),
+        *([f"- delivery: {projects['projects']:,} projects ({projects['running']:,} running), {projects['tasks']:,} tasks "
+           f"({projects['open_tasks']:,} open on running projects), {projects['time_entries']:,} time entries; project "
+           f"{projects['gantt_project_id']} has {projects['gantt_tasks']} tasks and {projects['gantt_dependencies']} "
+           f"dependencies; `{projects['engineer']}` has {projects['engineer_open_tasks']} open tasks; "
+           f"`{projects['manager']}` manages {projects['manager_running']} running projects, is on "
+           f"{projects['manager_mine']:,} in all and has {projects['manager_to_approve']:,} time entries to approve; "
+           f"bulk sizes {projects['sizes_loaded']}"] if projects else []),
         "- scale build: " + (f"{build_seconds:.0f} s" if build_seconds is not None else "reused (already built)"),
         f"- server: gunicorn, {args.workers} gthread workers × {args.threads} threads, DEBUG=0; "
         f"client: {args.concurrency} concurrent HTTP clients in another process, "
         f"{args.requests} requests per scenario, signed in as `{args.user}`"
-        + (f" (the sales and finance scenarios as {', '.join(f'`{u}`' for u in sales_users)})" if sales_users else ""),
+        + (f" (the sales, finance and delivery scenarios as {', '.join(f'`{u}`' for u in sales_users)})" if sales_users else ""),
         "",
         "| scenario | status | p50 ms | p95 ms | target p95 | max ms | req/s | queries/req | one request in-process ms "
         "| main SQL ms | all SQL ms | p50 ÷ main SQL | verdict |",
@@ -119,6 +128,8 @@ def render(
         )
     if finance:
         lines += _finance_lines(finance, ledger or {})
+    if delivery:
+        lines += _delivery_lines(delivery)
     lines += ["", "Main SQL per scenario (the slowest SELECT of one request, re-run with a raw cursor):", ""]
     for scenario in scenarios:
         sql = probe_by_key.get(scenario.key, {}).get("main_sql", "")
@@ -133,6 +144,19 @@ def render(
         lines += ["", "Notes:", "", *notes]
     lines += ["", f"Benchmark wall time {total_seconds:.0f} s.", ""]
     return "\n".join(lines)
+
+
+def _delivery_lines(delivery: dict[str, Any]) -> list[str]:
+    """The delivery selectors and the Gantt layout called in-process (issue 5): the page without the template."""
+    lines = ["", "Delivery selectors and layout, called in-process as the signed-in person (no HTTP, no template):", "",
+             "| function | calls | queries | p50 ms | p95 ms | target p95 (the page's) | max ms | verdict |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]  # fmt: skip
+    for row in delivery["functions"]:
+        lines.append(
+            f"| `{row['call']}` | {row['runs']} | {row['queries']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} "
+            f"| ≤ {row['target_ms']:.0f} | {_ms(row['max_ms'])} | {_verdict(row['p95_ms'] <= row['target_ms'])} |"
+        )
+    return lines
 
 
 def _finance_lines(finance: dict[str, Any], ledger: dict[str, Any]) -> list[str]:

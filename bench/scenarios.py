@@ -13,6 +13,10 @@ PRICE_HISTORY_P95_MS = 100.0
 # Issue 4's finance targets (p95 at full scale on PostgreSQL); the dunning run has none: its time is reported.
 AGEING_P95_MS = 200.0
 COLLECTION_PLAN_P95_MS = 50.0
+# Issue 5's delivery targets (p95 at full scale on PostgreSQL).
+GANTT_P95_MS = 150.0
+MY_TASKS_P95_MS = 50.0
+MY_PROJECTS_P95_MS = 50.0
 READS_PER_SECOND = 300.0
 WORKER_RSS_MB = 150.0
 
@@ -43,11 +47,11 @@ class Scenario:
 
 def build_scenarios(
     *, customer_id: int, two_chars: str, initials: str, phone_fragment: str, sales: dict[str, Any] | None = None,
-    finance: dict[str, Any] | None = None,
+    finance: dict[str, Any] | None = None, delivery: dict[str, Any] | None = None,
 ) -> list[Scenario]:  # fmt: skip
     """The scenario list, filled with ids and search terms taken from the loaded dataset."""
     return [*_core_scenarios(customer_id, two_chars, initials, phone_fragment), *sales_scenarios(sales),
-            *finance_scenarios(finance)]  # fmt: skip
+            *finance_scenarios(finance), *delivery_scenarios(delivery)]  # fmt: skip
 
 
 def _core_scenarios(customer_id: int, two_chars: str, initials: str, phone_fragment: str) -> list[Scenario]:
@@ -103,6 +107,26 @@ def finance_scenarios(finance: dict[str, Any] | None) -> list[Scenario]:
         Scenario("finance_plan", f"collection plan of a customer with {finance['plan_milestones']} milestones "
                  f"({finance['officer']})", "GET", f"/finance/customers/{finance['plan_customer_id']}/plan/",
                  COLLECTION_PLAN_P95_MS, user=finance["officer"]),
+    ]  # fmt: skip
+
+
+def delivery_scenarios(delivery: dict[str, Any] | None) -> list[Scenario]:
+    """Issue 5's pages, each signed in as the demo's project manager or engineer; none without the bulk
+    delivery data (facts from `bench.probe`'s `delivery_facts`)."""
+    if not delivery:
+        return []
+    manager, engineer = delivery["manager"], delivery["engineer"]
+    return [
+        Scenario("delivery_gantt", f"Gantt of a {delivery['gantt_tasks']}-task project, {delivery['gantt_dependencies']} "
+                 f"dependencies ({manager})", "GET", f"/projects/{delivery['gantt_project_id']}/gantt/", GANTT_P95_MS,
+                 user=manager),
+        Scenario("delivery_my_tasks", f"my tasks, {delivery['engineer_open_tasks']} open, {delivery['projects']:,} projects "
+                 f"({engineer})", "GET", "/my/tasks/", MY_TASKS_P95_MS, user=engineer),
+        Scenario("delivery_my_projects", f"my projects, {delivery['manager_running']} running with health, milestones "
+                 f"due, hours to approve ({manager})", "GET", "/my/projects/", MY_PROJECTS_P95_MS, user=manager),
+        Scenario("delivery_projects_mine", f"project list, mine ({delivery['manager_mine']:,} of "
+                 f"{delivery['projects']:,}) with health ({manager})", "GET", "/projects/?mine=1", MY_PROJECTS_P95_MS,
+                 user=manager),
     ]  # fmt: skip
 
 
