@@ -8,7 +8,7 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("Delivery")
 
     def ready(self) -> None:
-        from touchpoint.delivery import access, demo, hooks, navigation, panels  # noqa: F401
+        from touchpoint.delivery import access, demo, demo_bulk, hooks, navigation, panels  # noqa: F401
 
         # Every module that declares event types, so the timeline can name their events in any process.
         from touchpoint.delivery.services import (  # noqa: F401
