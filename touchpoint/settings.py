@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "touchpoint.sales",
     "touchpoint.finance",
     "touchpoint.delivery",
+    "touchpoint.service",
 ]
 
 MIDDLEWARE = [

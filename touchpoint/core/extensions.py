@@ -174,6 +174,9 @@ quote_checks: dict[str, Callable[[Any, Any], CheckResult]] = {}
 # Run inside the transaction that activates a contract: hook(contract, by). The delivery module
 # registers one that opens the implementation project.
 contract_activated_hooks: dict[str, Callable[[Any, Any], Any]] = {}
+# Run inside the transaction that completes a handover to maintenance: hook(handover, by). The
+# service module registers one that starts the warranty and turns open defects into requests.
+handover_signed_hooks: dict[str, Callable[[Any, Any], Any]] = {}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Shared kernel models: base classes every app uses, the event log and in-app notifications."""
 
+from datetime import time
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -210,3 +211,50 @@ class DocumentSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class BusinessCalendar(BilingualName):
+    """Working hours and days that SLA clocks count in (see `core.calendar`)."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    opens_at = models.TimeField(_("opens at"), default=time(8, 30))
+    closes_at = models.TimeField(_("closes at"), default=time(17, 0))
+    round_the_clock = models.BooleanField(_("round the clock (24×7)"), default=False)
+    statutory = models.BooleanField(
+        _("follows statutory holidays"), default=True,
+        help_text=_("Chinese public holidays are closed; without this only weekends are."),
+    )  # fmt: skip
+    makeup_days = models.BooleanField(
+        _("works make-up days (调休)"), default=True,
+        help_text=_("Weekend days the State Council makes working days count as working days."),
+    )  # fmt: skip
+    # Bumped by every change to the calendar or its days: schedules are cached by it.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(round_the_clock=True) | models.Q(closes_at__gt=models.F("opens_at")),
+                                   name="calendar_opens_before_close"),
+        ]  # fmt: skip
+
+
+class CalendarDay(models.Model):
+    """An admin's override of one day of a calendar: closed, open, or open with other hours."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("day"))
+    working = models.BooleanField(_("working day"))
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "day"], name="calendar_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {'+' if self.working else '-'}"

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from touchpoint.core.forms import StyledForm
 from touchpoint.delivery.models import (
@@ -87,7 +88,7 @@ class MoveForm(StyledForm):
 class TaskForm(StyledForm):
     name = forms.CharField(label=_("Task"), max_length=160)
     phase = forms.ModelChoiceField(label=_("Phase"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
+    assignee = forms.ModelChoiceField(label=pgettext_lazy("task", "Assignee"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
     start_on = forms.DateField(label=_("Start"), widget=DATE)
     end_on = forms.DateField(label=_("End"), widget=DATE)
     estimate_hours = forms.DecimalField(label=_("Estimate (hours)"), min_value=0, max_value=99999, decimal_places=1, required=False)
@@ -126,7 +127,7 @@ class TaskStatusForm(StyledForm):
 class MilestoneForm(StyledForm):
     name = forms.CharField(label=_("Milestone"), max_length=80)
     name_en = forms.CharField(label=_("English name"), max_length=80, required=False)
-    due_on = forms.DateField(label=_("Due"), widget=DATE)
+    due_on = forms.DateField(label=pgettext_lazy("date", "Due"), widget=DATE)
     phase = forms.ModelChoiceField(label=_("Phase"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
     delivery_event = forms.ChoiceField(label=_("Makes payment due"), required=False,
                                        choices=[("", _("No payment milestone")), *DeliveryEvent.choices])  # fmt: skip
@@ -186,11 +187,11 @@ class VisitForm(StyledForm):
 
 class RiskForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=RiskKind.choices)
-    title = forms.CharField(label=_("Title"), max_length=160)
+    title = forms.CharField(label=pgettext_lazy("heading", "Title"), max_length=160)
     impact = forms.ChoiceField(label=_("Impact"), choices=Level.choices, initial=Level.MEDIUM)
     likelihood = forms.ChoiceField(label=_("Likelihood"), choices=Level.choices, initial=Level.MEDIUM)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)  # type: ignore[arg-type,var-annotated]
-    due_on = forms.DateField(label=_("Due"), widget=DATE, required=False)
+    due_on = forms.DateField(label=pgettext_lazy("date", "Due"), widget=DATE, required=False)
     description = forms.CharField(label=_("Description"), required=False, max_length=5000, widget=forms.Textarea(attrs=TEXT))
     mitigation = forms.CharField(label=_("Mitigation"), required=False, max_length=5000, widget=forms.Textarea(attrs=TEXT))
     status = forms.ChoiceField(label=_("Status"), choices=RiskStatus.choices, initial=RiskStatus.OPEN)
@@ -202,7 +203,7 @@ class RiskForm(StyledForm):
 
 
 class ChangeForm(StyledForm):
-    title = forms.CharField(label=_("Title"), max_length=160)
+    title = forms.CharField(label=pgettext_lazy("heading", "Title"), max_length=160)
     description = forms.CharField(label=_("What changes"), max_length=5000, widget=forms.Textarea(attrs=TEXT))
     effort_days = forms.DecimalField(label=_("Effort (person-days)"), min_value=0, max_value=99999, decimal_places=1)
     schedule_days = forms.IntegerField(label=_("Schedule impact (days)"), min_value=0, max_value=3650, initial=0)
@@ -227,7 +228,7 @@ class SendForm(StyledForm):
 
 class DocumentForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
-    title = forms.CharField(label=_("Title"), max_length=160, required=False)
+    title = forms.CharField(label=pgettext_lazy("heading", "Title"), max_length=160, required=False)
     milestone = forms.ModelChoiceField(label=_("Accepts milestone"), queryset=None, required=False,  # type: ignore[arg-type,var-annotated]
                                        help_text=_("For a signed acceptance certificate: uploading it accepts the milestone."))  # fmt: skip
     shared_with_customer = forms.BooleanField(label=_("Share with the customer"), required=False)
@@ -280,7 +281,7 @@ class TrainingForm(StyledForm):
     topic = forms.CharField(label=_("Topic"), max_length=160)
     trainees = forms.CharField(label=_("Who was trained"), max_length=500)
     trained_on = forms.DateField(label=_("Date"), widget=DATE)
-    trainer = forms.CharField(label=_("Trainer"), max_length=60, required=False)
+    trainer = forms.CharField(label=pgettext_lazy("training", "Trainer"), max_length=60, required=False)
 
 
 class KeyContactForm(ContactRoleForm):

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from touchpoint.delivery.models import OPEN_TASK, Milestone, Project, TaskDependency, TaskStatus
 
+MONTH_LABEL_DAYS = 10  # a month shown for fewer days than this has no room for its "YYYY-MM" label
+
 
 @dataclass
 class Bar:
@@ -42,8 +44,9 @@ class Chart:
     rows: list[Bar]
     months: list[dict[str, Any]]
     today_left: float | None
-    late_count: int
+    late_count: int  # open tasks past their end
     critical_count: int
+    late_milestones: int = 0  # open milestones past their due date, drawn red as well
 
 
 def _critical(tasks: Sequence[Mapping[str, Any]], edges: list[tuple[int, int]]) -> set[int]:
@@ -119,6 +122,7 @@ def gantt(project: Project, *, today: date | None = None) -> Chart:
     for milestone in milestones:
         milestones_by_phase.setdefault(milestone.phase_id, []).append(milestone)
     late_count = 0
+    late_milestones = 0
 
     def task_rows(items: list[Mapping[str, Any]]) -> None:
         nonlocal late_count
@@ -134,11 +138,14 @@ def gantt(project: Project, *, today: date | None = None) -> Chart:
             )))  # fmt: skip
 
     def milestone_rows(items: list[Milestone]) -> None:
+        nonlocal late_milestones
         for milestone in items:
+            late = not milestone.is_accepted and milestone.due_on < today
+            late_milestones += late
             rows.append(place(Bar(
                 kind="milestone", label=str(milestone), start=milestone.due_on, end=milestone.due_on,
                 status=milestone.status, status_label=milestone.get_status_display(), done=milestone.is_accepted,
-                late=not milestone.is_accepted and milestone.due_on < today, depth=1, pk=milestone.pk,
+                late=late, depth=1, pk=milestone.pk,
             )))  # fmt: skip
 
     for phase in phases:
@@ -159,9 +166,13 @@ def gantt(project: Project, *, today: date | None = None) -> Chart:
     while cursor <= end:
         following = date(cursor.year + (cursor.month == 12), cursor.month % 12 + 1, 1)
         first, last = max(cursor, start), min(following - timedelta(days=1), end)
+        width = round(100 * ((last - first).days + 1) / span, 3)
+        # A month cut short at either end of the axis keeps its line but not its label, which would run
+        # into the next month's ("2026-082026-09").
+        shown = (last - first).days + 1 >= MONTH_LABEL_DAYS or span <= MONTH_LABEL_DAYS * 2
         months.append({"label": cursor.strftime("%Y-%m"), "left": round(100 * (first - start).days / span, 3),
-                       "width": round(100 * ((last - first).days + 1) / span, 3)})  # fmt: skip
+                       "width": width, "show_label": shown})  # fmt: skip
         cursor = following
     today_left = round(100 * (today - start).days / span, 3) if start <= today <= end else None
-    return Chart(start=start, end=end, rows=rows, months=months, today_left=today_left, late_count=late_count,
-                 critical_count=len(critical))  # fmt: skip
+    return Chart(start=start, end=end, rows=rows, months=months, today_left=today_left,
+                 late_count=late_count, critical_count=len(critical), late_milestones=late_milestones)  # fmt: skip

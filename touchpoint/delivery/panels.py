@@ -1,4 +1,4 @@
-"""What delivery shows elsewhere: the 360's projects panel, and the engineer's and PM's workspace panels."""
+"""What delivery shows elsewhere: the 360's projects panel, and the engineer's, PM's and maintenance lead's workspace panels."""
 
 from typing import Any
 
@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from touchpoint.core.extensions import Panel, customer_panels, workspace_panels
 from touchpoint.customers.models import Customer
 from touchpoint.delivery import access, selectors
-from touchpoint.delivery.models import OPEN_TASK, RUNNING, Handover
+from touchpoint.delivery.models import OPEN_TASK, RUNNING, Handover, HandoverStatus
 from touchpoint.org.policy import may
 
 ENGINEERS = frozenset({"engineer", "project_manager"})
 MANAGERS = frozenset({"project_manager"})
+LEADS = frozenset({"maintenance_lead"})
 ROWS = 8
 
 
@@ -48,8 +49,21 @@ def my_projects_panel(request: HttpRequest) -> dict[str, Any] | None:
             "today": timezone.localdate()}  # fmt: skip
 
 
+def handovers_to_sign_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """Submitted handovers that wait for the maintenance centre's signature, the oldest submission first."""
+    waiting = (
+        access.visible_handovers(request.user)
+        .filter(status=HandoverStatus.SUBMITTED, lead_signed_by__isnull=True)
+        .select_related("project", "project__manager", "customer", "pm_signed_by")
+        .order_by("submitted_at", "id")
+    )
+    return {"handovers": list(waiting[:ROWS]), "count": waiting.count()}
+
+
 customer_panels.register(Panel("projects", _("Projects"), "delivery/panels/customer_projects.html", customer_projects, order=28))
 workspace_panels.register(Panel("my_tasks", _("My tasks"), "delivery/panels/my_tasks.html", my_tasks_panel,
                                 order=20, positions=ENGINEERS))  # fmt: skip
 workspace_panels.register(Panel("my_projects", _("My projects"), "delivery/panels/my_projects.html", my_projects_panel,
                                 order=21, positions=MANAGERS))  # fmt: skip
+workspace_panels.register(Panel("handovers_to_sign", _("Handovers awaiting my signature"), "delivery/panels/handovers_to_sign.html",
+                                handovers_to_sign_panel, order=19, positions=LEADS))  # fmt: skip

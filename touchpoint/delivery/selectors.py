@@ -15,6 +15,7 @@ from touchpoint.delivery.models import (
     Milestone,
     MilestoneStatus,
     Project,
+    ProjectMember,
     Task,
     TaskRequirement,
     TaskStatus,
@@ -36,7 +37,10 @@ def project_list(user: Any, *, status: str = "", health: str = "", manager_id: i
     if manager_id:
         projects = projects.filter(manager_id=manager_id)
     if mine:
-        projects = projects.filter(Q(manager_id=user.pk) | Q(members__user_id=user.pk)).distinct()
+        # Two indexed id lookups beat an OR across a join that then needs DISTINCT (and a DISTINCT count).
+        ids = set(Project.objects.filter(manager_id=user.pk).values_list("pk", flat=True))
+        ids.update(ProjectMember.objects.filter(user_id=user.pk).values_list("project_id", flat=True))
+        projects = projects.filter(pk__in=ids)
     if customer_id:
         projects = projects.filter(customer_id=customer_id)
     q = (q or "").strip()
@@ -126,6 +130,12 @@ class CoverageRow:
     tasks: list[Task]
     delivered: bool
     accepted: bool
+
+    def get_priority_display(self) -> str:
+        """The priority as the contract's requirements show it ("Must have"), in the reader's language."""
+        from touchpoint.sales.models import Priority
+
+        return str(dict(Priority.choices).get(self.priority, self.priority))
 
 
 def requirement_coverage(project: Project) -> list[CoverageRow]:

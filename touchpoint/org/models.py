@@ -42,6 +42,10 @@ class Department(models.Model):
     name_en = models.CharField(_("English name"), max_length=60)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("in use"), default=True)
+    # The second rung of an escalation ladder.
+    head = models.ForeignKey(
+        "User", verbose_name=_("department head"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("department")

@@ -36,6 +36,14 @@ class TemplatePhase(BilingualName):
     # One task per line; "name | hours" gives an estimate.
     tasks = models.TextField(_("tasks"), max_length=4000, blank=True, help_text=_("One task per line; “name | hours” sets the estimate."))
 
+    @property
+    def milestone_label(self) -> str:
+        """The closing milestone's name in the reader's language."""
+        from django.utils.translation import get_language
+
+        english = (get_language() or "").startswith("en")
+        return self.milestone_name_en if english and self.milestone_name_en else self.milestone_name
+
     class Meta:
         verbose_name = _("template phase")
         verbose_name_plural = _("template phases")

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from touchpoint.core.models import TimeStamped, Versioned
 from touchpoint.core.money import amount_field, currency_field
@@ -60,9 +61,9 @@ class RiskKind(models.TextChoices):
 
 
 class Level(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
+    LOW = "low", pgettext_lazy("level", "Low")
+    MEDIUM = "medium", pgettext_lazy("level", "Medium")
+    HIGH = "high", pgettext_lazy("level", "High")
 
 
 class RiskStatus(models.TextChoices):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
+from touchpoint.core.extensions import handover_signed_hooks
 from touchpoint.core.models import EventKind
 from touchpoint.customers.models import Contact, Customer
 from touchpoint.customers.services import customer_service_handoff
@@ -375,9 +376,12 @@ def _complete(handover: Handover, by: Any) -> None:
                         pm=str(handover.pm_signed_by), maintenance_lead=str(lead)),
     )  # fmt: skip
     customer = Customer.objects.get(pk=handover.customer_id)
-    customer_service_handoff(customer=customer, to_user=lead, to_department=lead.department, by=by,
-                             reason=_("Handover of project %(project)s signed.") % {"project": project.number})  # fmt: skip
+    # The reason is stored once and read by everyone in their own language: the project number says it all
+    # (the event itself reads "service relationship handed over").
+    customer_service_handoff(customer=customer, to_user=lead, to_department=lead.department, by=by, reason=project.number)
     team_access_expire(project, by)
+    for hook in handover_signed_hooks.values():
+        hook(handover, by)
     text = _("Handover of %(project)s is signed; the maintenance centre serves %(customer)s from now on.") % {
         "project": project.number, "customer": customer.display_name}  # fmt: skip
     for person in {project.manager, lead, customer.owner} - {None}:

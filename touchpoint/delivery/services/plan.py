@@ -358,7 +358,8 @@ def milestone_accept(*, milestone: Milestone, by: Any, accepted_on: date | None 
         current.payments_due.add(*due)
     event_record(
         verb=MILESTONE_ACCEPTED, actor=by, customer_id=project.customer_id, target=project,
-        payload=payload(project, milestone=current.name, milestone_id=current.pk, accepted_on=accepted_on.isoformat(),
+        payload=payload(project, milestone=current.name, milestone_en=current.name_en, milestone_id=current.pk,
+                        accepted_on=accepted_on.isoformat(),
                         payments_due=[m.name for m in due], note=(note or "")[:300]),
     )  # fmt: skip
     if current.delivery_event == DeliveryEvent.GO_LIVE and project.status == "in_progress":

@@ -102,7 +102,7 @@ def test_the_axis_runs_monday_to_sunday_and_bars_sit_where_their_dates_are(graph
     assert row["A"].assignee == "周工程师" and row["A"].depends_on == []
     assert row["E"].depends_on and set(row["E"].depends_on) == {_tasks["B"].pk, _tasks["D"].pk}
     assert row["F"].done and row["F"].status == TaskStatus.DONE
-    assert chart.months == [{"label": "2026-03", "left": 0.0, "width": 100.0}]
+    assert chart.months == [{"label": "2026-03", "left": 0.0, "width": 100.0, "show_label": True}]
 
 
 def test_the_today_line_sits_where_today_is(graph):

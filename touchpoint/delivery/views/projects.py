@@ -19,12 +19,14 @@ from touchpoint.core.pagination import CappedPaginator
 from touchpoint.customers.models import Contact
 from touchpoint.delivery import access, selectors
 from touchpoint.delivery.forms import ContactRoleForm, ManagerForm, MemberForm, MoveForm, ProjectFilterForm, ProjectForm, VisitForm
-from touchpoint.delivery.models import ProjectContact, ProjectStatus
+from touchpoint.delivery.models import Project, ProjectContact, ProjectStatus
 from touchpoint.delivery.services import projects as services
-from touchpoint.delivery.services.timesheets import site_visit_log, time_log
+from touchpoint.delivery.services.timesheets import SITE_VISIT, site_visit_log, time_log
 from touchpoint.delivery.views.common import PAGE_SIZE, colleagues, editable_project, form_errors, project_for, require, say_refused
 from touchpoint.org.http import AuthedRequest
 from touchpoint.org.policy import may
+
+SITE_VISITS = 10
 
 
 def _filtered(request: AuthedRequest, export: bool = False) -> tuple[Any, ProjectFilterForm]:
@@ -77,12 +79,14 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     can_edit = access.can_edit_project(request.user, project)
     can_assign = access.can_assign_project(request.user, project)
     users = colleagues()
+    milestones = list(project.milestones.select_related("phase").order_by("due_on", "id"))
     context = {
         "project": project, "tab": "overview", "can_edit": can_edit, "can_assign": can_assign,
         "figures": selectors.project_figures(project),
         "members": list(project.members.select_related("user", "user__department").order_by("role", "id")),
         "contacts": list(project.customer_contacts.select_related("contact").order_by("role", "id")),
-        "milestones": list(project.milestones.select_related("phase").order_by("due_on", "id")),
+        "milestones": milestones,
+        "open_milestones": sum(not m.is_accepted for m in milestones),
         "events": list(events_for_target(project).select_related("actor")[:15]),
         "moves": [to for to in services.PROJECT_MOVES[project.status] if to not in (ProjectStatus.CLOSED, ProjectStatus.HANDOVER)],
         "manager_form": ManagerForm(users=users, initial={"user": project.manager_id}) if can_assign else None,
@@ -90,8 +94,17 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "contact_form": ContactRoleForm(contacts=_contacts(project)) if can_edit else None,
         "can_log_time": access.can_log_time(request.user, project),
         "today": timezone.localdate(),
+        "visits": _site_visits(request.user, project),
     }  # fmt: skip
     return render(request, "delivery/project_detail.html", context)
+
+
+def _site_visits(user: Any, project: Project) -> list[Any]:
+    """The latest visits to the customer's site logged from this project, among the touchpoints the reader may see."""
+    from touchpoint.touchpoints.access import visible_touchpoints
+
+    visits = visible_touchpoints(user).filter(link_type=SITE_VISIT, link_id=project.pk).select_related("logged_by")
+    return list(visits.prefetch_related("contacts").order_by("-occurred_at", "-id")[:SITE_VISITS])
 
 
 @login_required

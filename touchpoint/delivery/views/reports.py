@@ -101,7 +101,8 @@ def _charts(counts: reports.ProjectCounts, on_time: reports.OnTime, usage: repor
         "health": {"pie": True, "categories": [str(label) for _h, label in healths],
                    "colors": [HEALTH_COLORS[h] for h, _label in healths],
                    "series": [{"name": _("Running projects"), "data": [counts.by_health[h] for h, _label in healths]}]},
-        "on_time": {"categories": [f"{m.month:%Y-%m}" for m in on_time.months] if on_time.accepted else [],
+        # "rate_axis": the second axis is a rate, shown 0–100 % (delivery/report-axes.js).
+        "on_time": {"rate_axis": 1, "categories": [f"{m.month:%Y-%m}" for m in on_time.months] if on_time.accepted else [],
                     "colors": ["#3aa76d", "#e4573d", "#5b8def"], "series": [
             {"name": _("Accepted on time"), "stack": "accepted", "data": [m.on_time for m in on_time.months]},
             {"name": _("Accepted late"), "stack": "accepted", "data": [m.late for m in on_time.months]},

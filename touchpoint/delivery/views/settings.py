@@ -61,8 +61,8 @@ PhaseFormSet = forms.formset_factory(PhaseForm, extra=2, max_num=30, validate_ma
 class SettingsForm(StyledForm):
     hourly_cost = forms.DecimalField(label=gettext_lazy("Delivery cost per hour"), min_value=0, max_digits=14, decimal_places=2)
     hours_per_day = forms.DecimalField(label=gettext_lazy("Working hours per day"), min_value=1, max_value=24, decimal_places=2)
-    red_slip_days = forms.IntegerField(label=gettext_lazy("Slip that turns a project red (days)"), min_value=1, max_value=365)
-    red_overdue_tasks = forms.IntegerField(label=gettext_lazy("Overdue tasks that turn a project red"), min_value=1, max_value=1000)
+    red_slip_days = forms.IntegerField(label=gettext_lazy("Days of slip that put a project off track"), min_value=1, max_value=365)
+    red_overdue_tasks = forms.IntegerField(label=gettext_lazy("Overdue tasks that put a project off track"), min_value=1, max_value=1000)
 
 
 @login_required

@@ -99,7 +99,7 @@ def test_api_token_can_be_created_and_revoked(client, personas):
                            "receivables_summary"}),
         ("executive", {"headline_counts", "my_followups", "team_quiet_customers", "approvals_waiting",
                        "receivables_summary"}),
-        ("maintenance_lead", {"my_followups", "team_overdue_followups", "team_quiet_customers"}),
+        ("maintenance_lead", {"my_followups", "team_overdue_followups", "team_quiet_customers", "handovers_to_sign"}),
         # The credit-held panel shows only when a contract is held.
         ("finance", {"my_followups", "invoice_requests", "receipts_to_allocate", "overdue_invoices", "receivables_summary"}),
     ],

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceConfig(AppConfig):
+    name = "touchpoint.service"
+    label = "service"
+    verbose_name = _("Maintenance centre")
+
+    def ready(self) -> None:
+        from touchpoint.service import access, hooks, panels  # noqa: F401
+        from touchpoint.service.services import requests  # noqa: F401
