@@ -59,7 +59,8 @@ def rung_recipient(request: ServiceRequest, level: int) -> int | None:
     return executive_id()
 
 
-def _notify(user_id: int | None, key: str, text: str, request: ServiceRequest) -> None:
+def notify_about(user_id: int | None, key: str, text: str, request: ServiceRequest) -> None:
+    """An in-app notification linking to the request, once per key (sweeps may run twice)."""
     if user_id is not None:
         Notification.objects.get_or_create(recipient_id=user_id, key=key[:120],
                                            defaults={"text": text[:300], "url": f"/service/requests/{request.pk}/"})  # fmt: skip
@@ -82,9 +83,9 @@ def escalate(request: ServiceRequest, *, reason: str, by: Any, note: str = "", n
                  payload={"number": request.number, "level": level, "reason": reason, "note": note})  # fmt: skip
     text = _("Escalated to you (level %(level)s, %(why)s): %(number)s %(subject)s") % {
         "level": level, "why": label, "number": request.number, "subject": request.subject}
-    _notify(to_user_id, f"request:{request.pk}:escalation:{escalation.pk}", text, request)
+    notify_about(to_user_id, f"request:{request.pk}:escalation:{escalation.pk}", text, request)
     if request.owner_id != to_user_id:
-        _notify(request.owner_id, f"request:{request.pk}:escalation:{escalation.pk}:owner",
+        notify_about(request.owner_id, f"request:{request.pk}:escalation:{escalation.pk}:owner",
                 _("%(number)s was escalated (level %(level)s, %(why)s)") % {"number": request.number, "level": level, "why": label},
                 request)  # fmt: skip
     return escalation
@@ -128,15 +129,15 @@ def _sla_sweep(now: datetime, counts: dict[str, int]) -> None:
                          payload={"number": request.number, "state": state})  # fmt: skip
             if state == SlaState.WARNING:
                 counts["warned"] += 1
-                _notify(request.owner_id, f"request:{request.pk}:sla-warning",
+                notify_about(request.owner_id, f"request:{request.pk}:sla-warning",
                         _("%(number)s has used 75%% of its SLA time") % {"number": request.number}, request)
-                _notify(request.assignee_id, f"request:{request.pk}:sla-warning",
+                notify_about(request.assignee_id, f"request:{request.pk}:sla-warning",
                         _("%(number)s has used 75%% of its SLA time") % {"number": request.number}, request)
             elif state == SlaState.BREACHED:
                 counts["breached"] += 1
                 text = _("%(number)s has breached its SLA") % {"number": request.number}
-                _notify(request.owner_id, f"request:{request.pk}:sla-breach", text, request)
-                _notify(request.assignee_id, f"request:{request.pk}:sla-breach", text, request)
+                notify_about(request.owner_id, f"request:{request.pk}:sla-breach", text, request)
+                notify_about(request.assignee_id, f"request:{request.pk}:sla-breach", text, request)
                 if escalate(request, reason=EscalationReason.BREACH, by=None, now=now, level=1):
                     counts["escalated"] += 1
 

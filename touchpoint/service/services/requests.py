@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
-from touchpoint.core.models import Channel, EventKind, Notification
+from touchpoint.core.models import Channel, EventKind
 from touchpoint.core.numbering import next_number
 from touchpoint.customers.models import Contact, Customer
 from touchpoint.org.models import Position
@@ -41,6 +41,7 @@ from touchpoint.service.models import (
     StatusChange,
     Tier,
 )
+from touchpoint.service.services.flow import escalate, notify_about
 
 REQUEST_CREATED = event_type("request.created", kind=EventKind.SERVICE, label=gettext_lazy("Service request logged"))
 REQUEST_STATUS = event_type("request.status", kind=EventKind.SERVICE, label=gettext_lazy("Service request status changed"))
@@ -65,13 +66,6 @@ HELD_STATUSES = (Status.IN_PROGRESS,)
 
 def _payload(request: ServiceRequest, **extra: Any) -> dict[str, Any]:
     return {"number": request.number, "subject": request.subject, **extra}
-
-
-def _notify(user_id: int | None, key: str, text: str, request: ServiceRequest) -> None:
-    if user_id is None:
-        return
-    Notification.objects.get_or_create(recipient_id=user_id, key=key[:120],
-                                       defaults={"text": text[:300], "url": f"/service/requests/{request.pk}/"})  # fmt: skip
 
 
 def locked(request: ServiceRequest) -> ServiceRequest:
@@ -159,7 +153,7 @@ def _handoff(request: ServiceRequest, *, kind: str, by: Any, reason: str, to_que
                  payload=_payload(request, kind=kind, reason=reason, to_queue=str(to_queue or ""),
                                   to_user=str(to_user or ""), crossing=crossing))  # fmt: skip
     if to_user is not None and to_user != by:
-        _notify(to_user.pk, f"request:{request.pk}:handoff:{handoff.pk}",
+        notify_about(to_user.pk, f"request:{request.pk}:handoff:{handoff.pk}",
                 _("%(number)s is now with you: %(subject)s") % {"number": request.number, "subject": request.subject}, request)  # fmt: skip
     if crossing:
         _check_bounce(request, by, now)
@@ -177,8 +171,6 @@ def _check_bounce(request: ServiceRequest, by: Any, now: datetime) -> None:
     if not ping_pong and request.hops <= limit:
         return
     request.bounced = True
-    from touchpoint.service.services.flow import escalate
-
     why = _("it went back to the department it came from") if ping_pong else _("%(hops)s department hops") % {"hops": request.hops}
     event_record(verb=REQUEST_BOUNCED, actor=by, customer_id=request.customer_id, target=request,
                  payload=_payload(request, hops=request.hops, ping_pong=ping_pong))  # fmt: skip
@@ -259,7 +251,7 @@ def request_create(
                  payload=_payload(request, severity=severity, category=category, queue=str(queue or "")))  # fmt: skip
     if request.entitlement == Entitlement.NOT_COVERED and customer is not None:
         event_record(verb=REQUEST_NOT_COVERED, actor=by, customer_id=customer.pk, target=request, payload=_payload(request))
-        _notify(customer.owner_id, f"request:{request.pk}:not-covered",
+        notify_about(customer.owner_id, f"request:{request.pk}:not-covered",
                 _("%(customer)s asked for service without cover: %(number)s") % {"customer": customer, "number": request.number},
                 request)  # fmt: skip
     if log_touchpoint and customer is not None and channel != Channel.EMAIL:
@@ -348,7 +340,7 @@ def request_set_owner(*, request: ServiceRequest, by: Any, owner: Any, reason: s
     current.save()
     event_record(verb=REQUEST_HANDOFF, actor=by, customer_id=current.customer_id, target=current,
                  payload=_payload(current, kind=HandoffKind.OWNER, to_user=str(owner), reason=reason))  # fmt: skip
-    _notify(owner.pk, f"request:{current.pk}:owner:{handoff.pk}",
+    notify_about(owner.pk, f"request:{current.pk}:owner:{handoff.pk}",
             _("You are now the case owner of %(number)s") % {"number": current.number}, current)  # fmt: skip
     request.refresh_from_db()
     return handoff
@@ -406,7 +398,7 @@ def request_set_status(*, request: ServiceRequest, by: Any, status: str, note: s
     event_record(verb=REQUEST_STATUS, actor=by, customer_id=current.customer_id, target=current,
                  payload=_payload(current, before=before, after=status, note=note))  # fmt: skip
     if current.owner_id and current.owner_id != getattr(by, "pk", None) and status in (Status.RESOLVED, Status.IN_PROGRESS):
-        _notify(current.owner_id, f"request:{current.pk}:status:{status}:{current.version}",
+        notify_about(current.owner_id, f"request:{current.pk}:status:{status}:{current.version}",
                 _("%(number)s is now %(status)s") % {"number": current.number, "status": Status(status).label}, current)  # fmt: skip
     request.refresh_from_db()
     return request
