@@ -16,6 +16,7 @@ from touchpoint.finance.api.dunning import DunningLetterViewSet
 from touchpoint.finance.api.invoices import InvoiceRequestViewSet, InvoiceViewSet
 from touchpoint.finance.api.receipts import AllocationViewSet, ReceiptViewSet
 from touchpoint.finance.api.reports import AgeingView, CollectionPlanView, CollectionsAgainstPlanView, ReceivablesOutlookView
+from touchpoint.insights import api as insights_api
 from touchpoint.org.api import DepartmentViewSet, UserViewSet
 from touchpoint.sales.api.catalogue import ModuleViewSet, ProductViewSet, RequirementAreaViewSet
 from touchpoint.sales.api.insight import PriceHistoryView, RecommendationView
@@ -23,6 +24,7 @@ from touchpoint.sales.api.leads import LeadViewSet
 from touchpoint.sales.api.opportunities import OpportunityViewSet, RequirementViewSet
 from touchpoint.sales.api.quotes import ContractViewSet, QuoteViewSet
 from touchpoint.sales.api.reports import SalesForecastView, SalesReportsView
+from touchpoint.service import api as service_api
 from touchpoint.touchpoints.api import FollowUpViewSet, TouchpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -58,6 +60,8 @@ router.register("change-requests", ChangeRequestViewSet, basename="api-change-re
 router.register("status-reports", StatusReportViewSet, basename="api-status-report")
 router.register("project-documents", DocumentViewSet, basename="api-project-document")
 router.register("handovers", HandoverViewSet, basename="api-handover")
+for _prefix, _viewset, _basename in service_api.ROUTES:
+    router.register(_prefix, _viewset, basename=_basename)
 
 urlpatterns = [
     path("v1/", include(router.urls)),
@@ -69,6 +73,7 @@ urlpatterns = [
     path("v1/collection-plan/", CollectionPlanView.as_view(), name="api-collection-plan"),
     path("v1/receivables-outlook/", ReceivablesOutlookView.as_view(), name="api-receivables-outlook"),
     path("v1/collections-against-plan/", CollectionsAgainstPlanView.as_view(), name="api-collections-against-plan"),
+    path("v1/", include([*service_api.PATHS, *insights_api.PATHS])),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "touchpoint.finance",
     "touchpoint.delivery",
     "touchpoint.service",
+    "touchpoint.portal",
+    "touchpoint.insights",
 ]
 
 MIDDLEWARE = [

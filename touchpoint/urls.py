@@ -17,4 +17,7 @@ urlpatterns = [
     path("sales/", include("touchpoint.sales.urls")),
     path("finance/", include("touchpoint.finance.urls")),
     path("", include("touchpoint.delivery.urls")),
+    path("service/", include("touchpoint.service.urls")),
+    path("insights/", include("touchpoint.insights.urls")),
+    path("portal/", include("touchpoint.portal.urls")),
 ]

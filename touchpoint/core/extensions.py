@@ -232,3 +232,16 @@ def record_action_links(registry: dict[str, RecordAction], user: Any, record: An
     """The actions the user may take on this record, as {label, url, icon}, in order."""
     chosen = sorted(registry.values(), key=lambda a: (a.order, a.key))
     return [{"label": a.label, "url": a.url(record), "icon": a.icon} for a in chosen if a.visible(user, record)]
+
+
+# The portal registers how to tell a customer user: the ids of the customers they may see, or None
+# for staff. Access rules, the API and notifications ask `portal_customers` and never import the portal.
+portal_scopes: dict[str, Callable[[Any], frozenset[int] | None]] = {}
+
+
+def portal_customers(user: Any) -> frozenset[int] | None:
+    for scope in portal_scopes.values():
+        ids = scope(user)
+        if ids is not None:
+            return ids
+    return None

@@ -178,6 +178,9 @@ class Rules:
     entity: str
     owner_path: str
     own: OwnRule
+    # Path to the customer key for portal users (customer users see their own customer's records);
+    # empty: the entity never shows in the portal.
+    portal_path: str = ""
 
     def scoped(self, user: Any, action: str, queryset: QuerySet) -> QuerySet:
         return scoped(queryset, user, entity=self.entity, action=action, owner_path=self.owner_path, own=self.own)

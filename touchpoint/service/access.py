@@ -49,7 +49,7 @@ def _own_request(user: Any) -> Q:
     )
 
 
-REQUEST = Rules("service_request", owner_path="owner", own=_own_request)
+REQUEST = Rules("service_request", owner_path="owner", own=_own_request, portal_path="customer")
 
 
 def visible_requests(user: Any) -> QuerySet[ServiceRequest]:

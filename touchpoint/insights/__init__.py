@@ -1,0 +1,1 @@
+"""Rollups, management dashboards and service reports."""

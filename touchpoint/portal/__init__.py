@@ -1,0 +1,1 @@
+"""The customer-facing site: its own URL space, login and customer users."""

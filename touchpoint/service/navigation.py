@@ -1,0 +1,1 @@
+"""Where the maintenance centre shows up in the shell."""

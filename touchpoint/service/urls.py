@@ -1,0 +1,13 @@
+from touchpoint.service.views import complaints, contracts, knowledge, maintenance, requests, settings, surveys
+
+app_name = "service"
+
+urlpatterns = [
+    *requests.urlpatterns,
+    *contracts.urlpatterns,
+    *complaints.urlpatterns,
+    *knowledge.urlpatterns,
+    *surveys.urlpatterns,
+    *maintenance.urlpatterns,
+    *settings.urlpatterns,
+]
