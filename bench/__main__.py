@@ -8,6 +8,8 @@ Steps, each in its own process:
 5. the workers' resident memory; the server stops;
 6. `bench.probe --finance`: the receivables report functions and a dunning run, timed in-process;
    `bench.probe --delivery`: the delivery selectors and the Gantt layout, timed in-process;
+   `bench.probe --service`: the agent's queue and flow monitor selectors and an SLA recomputation;
+   `bench.mail` (when the module exists): IMAP ingestion against a real dovecot, see `mail_hook`;
 7. a markdown report on stdout and in bench/results/.
 """
 
@@ -136,6 +138,22 @@ def worker_memory(master_pid: int) -> list[dict[str, Any]]:
     return sorted(workers, key=lambda w: w["pid"])
 
 
+MAIL_MODULE = ROOT / "bench" / "mail.py"
+
+
+def mail_hook(env: dict[str, str], work: Path, count: int = 1000) -> dict[str, Any] | None:
+    """IMAP ingestion, measured by `bench/mail.py` when it exists: `python -m bench.mail --count N --existing
+    --out FILE` with the bench's environment (so against the scale dataset, whose database it leaves the
+    ingested requests in) writes its figures as JSON; `bench.mail.report_lines` renders them. None when
+    there is no such module."""
+    if not MAIL_MODULE.exists():
+        return None
+    print(f"== mail: IMAP ingestion of {count} mails from a real dovecot")
+    run(["-m", "bench.mail", "--count", str(count), "--existing", "--out", str(work / "mail.json")], env)
+    result: dict[str, Any] = json.loads((work / "mail.json").read_text())
+    return result
+
+
 def by_user(scenarios: list[Scenario], default: str) -> dict[str, list[Scenario]]:
     """The scenarios grouped by who signs in for them, the bench user's first."""
     groups: dict[str, list[Scenario]] = {default: []}
@@ -156,7 +174,7 @@ def main() -> None:
     # The bulk loaders report each table they write ("bulk: <tables>: rows …"); none means all was there.
     reused = not any(line.startswith("bulk: ") for line in demo_output.splitlines())
     print("\n".join(line for line in demo_output.splitlines()
-                    if line.startswith(("bulk", "staff", "customers", "touch", "sales", "finance", "delivery"))))  # fmt: skip
+                    if line.startswith(("bulk", "staff", "customers", "touch", "sales", "finance", "delivery", "service"))))  # fmt: skip
     run(["-m", "touchpoint", "collectstatic", "--noinput", "-v", "0"], env)
 
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
@@ -166,7 +184,7 @@ def main() -> None:
         scenarios = build_scenarios(
             customer_id=facts["customer_id"], two_chars=facts["two_chars"], initials=facts["initials"],
             phone_fragment=facts["phone_fragment"], sales=facts.get("sales"), finance=facts.get("finance"),
-            delivery=facts.get("delivery"),
+            delivery=facts.get("delivery"), service=facts.get("service"),
         )  # fmt: skip
         (work / "scenarios.json").write_text(json.dumps([s.as_dict() for s in scenarios], ensure_ascii=False))
         print("== probing queries per request")
@@ -218,9 +236,17 @@ def main() -> None:
             run(["-m", "bench.probe", "--user", args.user, "--delivery", "--out", str(work / "delivery.json")], env)
             delivery = json.loads((work / "delivery.json").read_text())
 
+        service = None
+        if facts.get("service"):
+            print(f"== service: selectors and an SLA recomputation of {facts['service']['open']:,} open requests, in-process")
+            run(["-m", "bench.probe", "--user", args.user, "--service", "--out", str(work / "service.json")], env)
+            service = json.loads((work / "service.json").read_text())
+        mail = mail_hook(env, work)
+
     report = render(
         args=args, facts=facts, scenarios=scenarios, probes=probes, loads=loads, memory=memory,
         build_seconds=None if reused else build_seconds, demo_output=demo_output, finance=finance, delivery=delivery,
+        service=service, mail=mail,
         total_seconds=time.monotonic() - started,
     )  # fmt: skip
     print(report)

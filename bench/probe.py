@@ -7,7 +7,9 @@ then re-runs the slowest SELECT with a raw cursor so the framework's share of a 
 
 With `--finance` it times the receivables report functions behind the finance pages, called
 directly, and one dunning run over the overdue invoices (see `finance_run`); with `--delivery`, the
-selectors and the Gantt layout behind the delivery pages (see `delivery_run`).
+selectors and the Gantt layout behind the delivery pages (see `delivery_run`); with `--service`, the
+selectors behind the agent's queue and the flow monitor, and one SLA recomputation of every open request
+(see `service_run`).
 """
 
 import argparse
@@ -59,6 +61,7 @@ def dataset_facts() -> dict[str, Any]:
         "sales": sales_facts(),
         "finance": finance_facts(),
         "delivery": delivery_facts(),
+        "service": service_facts(),
     }
 
 
@@ -157,6 +160,26 @@ def delivery_facts() -> dict[str, Any] | None:
         "open_tasks": Task.objects.filter(status__in=OPEN_TASK, project__status__in=RUNNING).count(),
         "time_entries": TimeEntry.objects.count(),
         "sizes_loaded": bulk_delivery_loaded(),
+    }
+
+
+def service_facts() -> dict[str, Any] | None:
+    """What the service scenarios need: the agent and the lead who sign in, and the sizes. None without
+    the bulk service data."""
+    from touchpoint.service.demo_bulk import BENCH_AGENT, bulk_service_loaded
+    from touchpoint.service.models import OPEN, Handoff, ServiceRequest
+
+    sizes = bulk_service_loaded()
+    if sizes is None:
+        return None
+    return {
+        "agent": BENCH_AGENT,
+        "lead": "zhenghua",
+        "agent_open": ServiceRequest.objects.filter(assignee__username=BENCH_AGENT, status__in=OPEN).count(),
+        "requests": ServiceRequest.objects.count(),
+        "open": ServiceRequest.objects.filter(status__in=OPEN).count(),
+        "handoffs": Handoff.objects.count(),
+        "sizes_loaded": sizes,
     }
 
 
@@ -261,6 +284,57 @@ def delivery_run(runs: int) -> dict[str, Any]:
     return {"functions": functions}
 
 
+def service_run(runs: int) -> dict[str, Any]:
+    """The selectors behind the agent's queue and the flow monitor, called in-process as the people the
+    scenarios sign in as; then one SLA recomputation of every open request after the standard and premium
+    targets change, timed inside a transaction that is rolled back (the next run finds the same work)."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.db.models import F
+    from django.utils import timezone
+
+    from bench.scenarios import FLOW_MONITOR_P95_MS, SERVICE_QUEUE_P95_MS
+    from touchpoint.insights import selectors as flow
+    from touchpoint.org.models import User
+    from touchpoint.service.demo_bulk import BENCH_AGENT
+    from touchpoint.service.models import SlaPolicy
+    from touchpoint.service.selectors import PeekPage, RequestQuery, peek_page, request_list
+    from touchpoint.service.sla_recompute import sla_recompute
+    from touchpoint.service.views.common import PAGE_SIZE
+
+    agent = User.objects.get(username=BENCH_AGENT)
+    lead = User.objects.get(username="zhenghua")
+    today = timezone.localdate()
+    period = flow.Period(start=today - timedelta(days=29), end=today)
+
+    def queue() -> PeekPage:
+        return peek_page(request_list(user=agent, query=RequestQuery()), page=None, per_page=PAGE_SIZE)
+
+    def monitor() -> None:
+        flow.flow_board(user=lead)
+        flow.handoff_flow(user=lead, period=period)
+        flow.department_times(user=lead, period=period)
+
+    functions = [
+        {"key": "service_queue", "call": "request_list(agent, mine) first page", "target_ms": SERVICE_QUEUE_P95_MS,
+         **_timed(queue, runs)},
+        {"key": "flow_board", "call": "flow_board(lead)", "target_ms": FLOW_MONITOR_P95_MS,
+         **_timed(lambda: flow.flow_board(user=lead), runs)},
+        {"key": "flow_monitor", "call": "flow_board + handoff_flow + department_times (30 days)",
+         "target_ms": FLOW_MONITOR_P95_MS, **_timed(monitor, runs)},
+    ]  # fmt: skip
+    with transaction.atomic():
+        SlaPolicy.objects.update(resolution_minutes=F("resolution_minutes") + 60)
+        started = time.perf_counter()
+        counts = sla_recompute()
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    rate = counts["read"] / seconds if seconds else 0.0
+    return {"functions": functions, "recompute": {**counts, "seconds": seconds, "per_second": rate,
+                                                  "million_seconds": 1_000_000 / rate if rate else None}}  # fmt: skip
+
+
 def _request(client: Any, scenario: dict[str, Any]) -> Any:
     from bench.scenarios import contact_body
 
@@ -324,7 +398,8 @@ def main() -> None:
     parser.add_argument("--scenarios", help="JSON file of scenarios to probe")
     parser.add_argument("--finance", action="store_true", help="time the finance report functions and a dunning run")
     parser.add_argument("--delivery", action="store_true", help="time the delivery selectors and the Gantt layout")
-    parser.add_argument("--runs", type=int, default=30, help="timed calls per finance or delivery function")
+    parser.add_argument("--service", action="store_true", help="time the service selectors and an SLA recomputation")
+    parser.add_argument("--runs", type=int, default=30, help="timed calls per finance, delivery or service function")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "touchpoint.settings")
@@ -335,6 +410,8 @@ def main() -> None:
         output = finance_run(args.runs)
     elif args.delivery:
         output = delivery_run(args.runs)
+    elif args.service:
+        output = service_run(args.runs)
     else:
         with open(args.scenarios, encoding="utf-8") as handle:
             output = probe(json.load(handle), args.user)

@@ -63,6 +63,8 @@ else:
     SECRET_KEY = env_str("SECRET_KEY")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+# Where links in mail (surveys, portal invitations) point: the address users reach the site at.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -322,6 +324,22 @@ def _configure_email(url: str) -> dict[str, object]:
 
 
 globals().update(_configure_email(EMAIL_URL))
+
+# --- Service mailbox (IMAP) -------------------------------------------------------
+# The worker `python -m touchpoint service_mailbox` reads the support mailbox; it is off while
+# IMAP_HOST is unset. SERVICE_MAIL_ADDRESS is the support address: acknowledgements come from it,
+# replies to customers name it as Reply-To, and mail from it is never taken in.
+IMAP_HOST = env_str("IMAP_HOST", "")
+IMAP_SSL = env_bool("IMAP_SSL", default=True)
+IMAP_PORT = env_int("IMAP_PORT", 993 if IMAP_SSL else 143)
+IMAP_USER = env_str("IMAP_USER", "")
+IMAP_PASSWORD = env_str("IMAP_PASSWORD", "")
+IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
+IMAP_BATCH = env_int("IMAP_BATCH", 50)
+SERVICE_MAIL_ADDRESS = env_str("SERVICE_MAIL_ADDRESS", IMAP_USER if "@" in IMAP_USER else "")
+# More mails than this from one sender within the window are recorded but not taken in.
+SERVICE_MAIL_FLOOD_LIMIT = env_int("SERVICE_MAIL_FLOOD_LIMIT", 20)
+SERVICE_MAIL_FLOOD_MINUTES = env_int("SERVICE_MAIL_FLOOD_MINUTES", 10)
 
 # --- API ---------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,4 +1,9 @@
-"""Personas and builders shared by every app's tests (and the browser tests)."""
+"""Personas and builders shared by every app's tests (and the browser tests).
+
+`make_personas()` builds the staff personas and customers A and B; `make_portal_personas(personas)`
+adds two customer users (portal users) per customer on top of them: a customer admin and a plain
+user each. They are separate so that the many tests that need no portal user do not pay for them.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -96,4 +101,39 @@ def make_personas() -> Personas:
         engineer=engineer, maintenance_agent=maintenance_agent, maintenance_lead=maintenance_lead, finance=finance,
         marketing=marketing, executive=executive, admin=admin, outsider=outsider,
         customer_a=customer_a, customer_b=customer_b, contact_a=contact_a, contact_b=contact_b,
+    )  # fmt: skip
+
+
+@dataclass
+class PortalPersonas:
+    """Customer users: an admin and a plain user of customer A, the same of customer B."""
+
+    portal_a_admin: User
+    portal_a: User
+    portal_b_admin: User
+    portal_b: User
+
+    def all(self) -> dict[str, User]:
+        return {"portal_a_admin": self.portal_a_admin, "portal_a": self.portal_a,
+                "portal_b_admin": self.portal_b_admin, "portal_b": self.portal_b}  # fmt: skip
+
+
+def make_portal_user(username: str, customer: Customer, *, full_name: str, contact: Contact | None = None,
+                     is_admin: bool = False, invited_by: User | None = None) -> User:  # fmt: skip
+    """A customer user: no position, no department, a portal account on `customer`."""
+    from touchpoint.portal.models import PortalAccount
+
+    user = user_create(username=username, password=PASSWORD, full_name=full_name, email=f"{username}@customer.example")
+    PortalAccount.objects.create(user=user, customer=customer, contact=contact, is_admin=is_admin, invited_by=invited_by)
+    return user
+
+
+def make_portal_personas(p: Personas) -> PortalPersonas:
+    return PortalPersonas(
+        portal_a_admin=make_portal_user("portal_a_admin", p.customer_a, full_name="张伟", contact=p.contact_a, is_admin=True,
+                                        invited_by=p.sales_rep),
+        portal_a=make_portal_user("portal_a", p.customer_a, full_name="华泰运维", invited_by=p.sales_rep),
+        portal_b_admin=make_portal_user("portal_b_admin", p.customer_b, full_name="刘洋", contact=p.contact_b, is_admin=True,
+                                        invited_by=p.other_rep),
+        portal_b=make_portal_user("portal_b", p.customer_b, full_name="中信运维", invited_by=p.other_rep),
     )  # fmt: skip

@@ -1,5 +1,5 @@
-from django.urls import URLPattern
+from touchpoint.insights import views
 
 app_name = "insights"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [*views.urlpatterns]

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db.models import Model, Q, QuerySet
 from django.utils.functional import Promise
 
+from touchpoint.core.extensions import portal_customers
 from touchpoint.org.models import Action, Membership, PolicyRule, Position, Scope, Team
 
 CACHE_KEY = "org:policy-table:v1"
@@ -168,6 +169,30 @@ def may(user: Any, entity: str, action: str) -> bool:
     return scope_of(user, entity, action) > S.NONE
 
 
+# --- Customer users (the portal) ---------------------------------------------------------------
+# A customer user holds no position: the policy table gives them nothing. What they see instead is
+# their own customer's rows of the entities whose Rules name a `portal_path`, for these actions only.
+PORTAL_ACTIONS = frozenset({"view", "create"})
+
+
+def portal_scope(user: Any) -> frozenset[int] | None:
+    """The customer ids of a customer user, or None for staff. Staff holding a position never ask."""
+    if user is None or not user.is_authenticated or not user.is_active or user.is_superuser:
+        return None
+    if _memberships(user):
+        return None
+    return portal_customers(user)
+
+
+def portal_q(user: Any, *, portal_path: str, action: str) -> Q | None:
+    """For a customer user the filter of their own customers' rows (None: no rows); for staff, None
+    too, so callers ask `portal_scope` first."""
+    customers = portal_scope(user)
+    if customers is None or not portal_path or action not in PORTAL_ACTIONS or not customers:
+        return None
+    return Q(**{f"{portal_path}__in": sorted(customers)})
+
+
 @dataclass(frozen=True)
 class Rules:
     """How one entity's records map onto the policy table: who owns them and what counts as 'own'.
@@ -183,9 +208,19 @@ class Rules:
     portal_path: str = ""
 
     def scoped(self, user: Any, action: str, queryset: QuerySet) -> QuerySet:
+        if portal_scope(user) is not None:
+            condition = portal_q(user, portal_path=self.portal_path, action=action)
+            return queryset.none() if condition is None else queryset.filter(condition)
         return scoped(queryset, user, entity=self.entity, action=action, owner_path=self.owner_path, own=self.own)
 
     def allows(self, user: Any, obj: Model, action: str) -> bool:
+        if portal_scope(user) is not None:
+            condition = portal_q(user, portal_path=self.portal_path, action=action)
+            if condition is None:
+                return False
+            model = obj._meta.model
+            manager = getattr(model, "all_objects", model._default_manager)
+            return bool(manager.filter(condition, pk=obj.pk).exists())
         return allows(user, obj, entity=self.entity, action=action, owner_path=self.owner_path, own=self.own)
 
     def allows_on(self, user: Any, target: Model, action: str, *, owner_path: str, own: OwnRule) -> bool:

@@ -8,5 +8,5 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Maintenance centre")
 
     def ready(self) -> None:
-        from touchpoint.service import access, hooks, navigation, panels  # noqa: F401
+        from touchpoint.service import access, demo, hooks, navigation, panels  # noqa: F401
         from touchpoint.service.services import requests  # noqa: F401

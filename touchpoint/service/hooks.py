@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy
 from touchpoint.core.events import event_record, event_type
 from touchpoint.core.extensions import PeriodicJob, handover_signed_hooks, periodic_jobs
 from touchpoint.core.models import Channel, EventKind
-from touchpoint.core.numbering import next_number
 from touchpoint.service.models import CoverageKind, MaintenanceContract, Tier
 
 WARRANTY_STARTED = event_type("coverage.warranty_started", kind=EventKind.SERVICE, label=gettext_lazy("Warranty started"))
@@ -21,15 +20,15 @@ def warranty_from_handover(handover: Any, by: Any) -> MaintenanceContract | None
     existing = MaintenanceContract.objects.filter(handover_id=handover.pk).first()
     if existing is not None or handover.warranty_start is None or handover.warranty_end is None:
         return existing
+    from touchpoint.service.services.contracts import contract_create
+
     systems = list(handover.systems.select_related("installed_item"))
     project = handover.project
-    warranty = MaintenanceContract.objects.create(
-        number=next_number("MC", year=handover.warranty_start.year), customer_id=handover.customer_id,
-        kind=CoverageKind.WARRANTY, tier=Tier.STANDARD, starts_on=handover.warranty_start, ends_on=handover.warranty_end,
-        sites="、".join(sorted({s.site for s in systems if s.site}))[:300], sales_contract_id=project.contract_id,
-        handover_id=handover.pk,
+    warranty = contract_create(
+        by=by, customer=handover.customer, kind=CoverageKind.WARRANTY, tier=Tier.STANDARD, starts_on=handover.warranty_start,
+        ends_on=handover.warranty_end, sites="、".join(sorted({s.site for s in systems if s.site}))[:300],
+        sales_contract=project.contract, handover_id=handover.pk, items={s.installed_item for s in systems},
     )  # fmt: skip
-    warranty.items.set({s.installed_item_id for s in systems})
     event_record(verb=WARRANTY_STARTED, actor=by, customer_id=handover.customer_id, target=warranty,
                  payload={"number": warranty.number, "project": project.number, "starts_on": warranty.starts_on.isoformat(),
                           "ends_on": warranty.ends_on.isoformat()})  # fmt: skip
@@ -72,3 +71,26 @@ def _enqueue_flow_sweep() -> Any:
 
 # Every five minutes: a 75% warning or a stuck request is news within minutes, not hours.
 periodic_jobs["service_flow_sweep"] = PeriodicJob("service_flow_sweep", every_seconds=300, enqueue=_enqueue_flow_sweep)
+
+
+def _enqueue_maintenance_daily() -> Any:
+    from touchpoint.service.tasks import service_maintenance_daily
+
+    return service_maintenance_daily.enqueue()
+
+
+# Hourly, though the work is daily: each step is idempotent, so a restart or a missed run costs at
+# most an hour, and a second run the same day does nothing.
+periodic_jobs["service_maintenance_daily"] = PeriodicJob("service_maintenance_daily", every_seconds=3600,
+                                                         enqueue=_enqueue_maintenance_daily)  # fmt: skip
+
+
+def _enqueue_mailbox_poll() -> Any:
+    from django.conf import settings
+
+    from touchpoint.service.tasks import service_mailbox_poll
+
+    return service_mailbox_poll.enqueue() if settings.IMAP_HOST else None
+
+
+periodic_jobs["service_mailbox_poll"] = PeriodicJob("service_mailbox_poll", every_seconds=60, enqueue=_enqueue_mailbox_poll)

@@ -219,11 +219,19 @@ def email_send(
     attachments: list[tuple[str, bytes, str]] | None = None,
     link_type: str = "",
     link_id: int | None = None,
+    reply_to: list[str] | None = None,
+    in_reply_to: str = "",
+    references: str = "",
+    auto_submitted: str = "",
+    message_id: str = "",
 ) -> Touchpoint:
     """Send an email to a contact by SMTP and log it as an outbound email touchpoint.
 
     `attachments` are (file name, content, MIME type); they go with the mail and are kept on the
-    touchpoint. `link_type`/`link_id` tie the touchpoint to a work item (a quote, a request)."""
+    touchpoint. `link_type`/`link_id` tie the touchpoint to a work item (a quote, a request).
+    `reply_to` replaces the sender's own address (e.g. with a support mailbox); `in_reply_to`,
+    `references` and `message_id` thread the mail into a conversation, and `auto_submitted` marks a
+    mail no person wrote (RFC 3834), so that auto-responders do not answer it."""
     if not contact.email:
         raise ValidationError({"contact": _("This contact has no email address.")})
     if contact.do_not_contact:
@@ -231,7 +239,14 @@ def email_send(
     subject = (subject or "").strip()
     if not subject:
         raise ValidationError({"subject": _("An email needs a subject.")})
-    message_id = make_msgid(domain="touchpoint.crm")
+    message_id = message_id or make_msgid(domain="touchpoint.crm")
+    headers = {"Message-ID": message_id}
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+    if references:
+        headers["References"] = references
+    if auto_submitted:
+        headers["Auto-Submitted"] = auto_submitted
     touchpoint = touchpoint_log(
         by=by, customer=contact.customer, channel=Channel.EMAIL, direction=Direction.OUTBOUND,
         subject=subject, notes=body, contacts=[contact], email_to=contact.email, email_message_id=message_id,
@@ -243,8 +258,8 @@ def email_send(
         body=body,
         to=[contact.email],
         cc=[by.email] if cc_self and by.email else [],
-        reply_to=[by.email] if by.email else [],
-        headers={"Message-ID": message_id},
+        reply_to=reply_to if reply_to is not None else [by.email] if by.email else [],
+        headers=headers,
     )
     for name, content, kind in attachments or []:
         message.attach(name, content, kind)

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from touchpoint.core.extensions import portal_customers
 from touchpoint.customers.access import account_customer_ids, can_view_customer
 from touchpoint.org.policy import Rules, S, may, register_entity, row
 from touchpoint.service.models import Queue, QueueMember, ServiceRequest
@@ -77,4 +78,7 @@ def may_log_requests(user: Any) -> bool:
 
 
 def can_log_request_for(user: Any, customer: Any) -> bool:
+    portal = portal_customers(user)
+    if portal is not None:  # a customer user logs requests for their own customer only
+        return customer.pk in portal
     return may_log_requests(user) and can_view_customer(user, customer)

@@ -3,9 +3,11 @@ covered when an active contract of its customer covers its installed module."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from touchpoint.core.models import TimeStamped, Versioned
-from touchpoint.core.money import amount_field
+from touchpoint.core.money import amount_field, currency_field
 from touchpoint.customers.models import Customer
 from touchpoint.sales.models import Contract, InstalledItem
 from touchpoint.service.models.sla import Tier
@@ -17,10 +19,10 @@ class CoverageKind(models.TextChoices):
 
 
 class CoverageStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    EXPIRED = "expired", _("Expired")
-    RENEWED = "renewed", _("Renewed")
-    CANCELLED = "cancelled", _("Cancelled")
+    ACTIVE = "active", pgettext_lazy("maintenance contract status", "Active")
+    EXPIRED = "expired", pgettext_lazy("maintenance contract status", "Expired")
+    RENEWED = "renewed", pgettext_lazy("maintenance contract status", "Renewed")
+    CANCELLED = "cancelled", pgettext_lazy("maintenance contract status", "Cancelled")
 
 
 class MaintenanceContract(TimeStamped, Versioned):
@@ -32,6 +34,7 @@ class MaintenanceContract(TimeStamped, Versioned):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     price = amount_field(_("annual price"))
+    currency = currency_field()
     items = models.ManyToManyField(InstalledItem, verbose_name=_("covered modules"), related_name="coverage")
     sites = models.CharField(_("covered sites"), max_length=300, blank=True)
     sales_contract = models.ForeignKey(
@@ -42,6 +45,10 @@ class MaintenanceContract(TimeStamped, Versioned):
     renewal_of = models.OneToOneField(
         "self", verbose_name=_("renews"), null=True, blank=True, on_delete=models.PROTECT, related_name="renewed_by"
     )
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("maintenance contract")
@@ -52,3 +59,7 @@ class MaintenanceContract(TimeStamped, Versioned):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == CoverageStatus.ACTIVE

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from touchpoint.core.models import BusinessCalendar, Channel, TimeStamped, Versioned
 from touchpoint.customers.models import Contact, Customer
@@ -33,7 +34,7 @@ class Impact(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("service request status", "New")
     TRIAGED = "triaged", _("Triaged")
     IN_PROGRESS = "in_progress", _("In progress")
     WAITING = "waiting", _("Waiting for customer")
@@ -134,8 +135,23 @@ class ServiceRequest(TimeStamped, Versioned):
             models.Index(fields=["queue", "status", "resolution_due_at"], name="request_queue", condition=Q(status__in=OPEN)),
             models.Index(fields=["assignee", "status", "resolution_due_at"], name="request_assignee", condition=Q(status__in=OPEN)),
             models.Index(fields=["owner", "status"], name="request_owner", condition=Q(status__in=OPEN)),
-            models.Index(fields=["department", "sla_state"], name="request_flow", condition=Q(status__in=OPEN)),
             models.Index(fields=["resolution_warn_at"], name="request_sla_sweep", condition=Q(status__in=OPEN)),
+            # The request lists: all open by due date or age, waiting longest first, recently resolved.
+            models.Index(fields=["resolution_due_at", "id"], name="request_open_due", condition=Q(status__in=OPEN)),
+            models.Index(fields=["-created_at", "-id"], name="request_open_created", condition=Q(status__in=OPEN)),
+            models.Index(fields=["paused_at", "id"], name="request_waiting", condition=Q(status="waiting")),
+            models.Index(fields=["-resolved_at", "-id"], name="request_closed_recent", condition=Q(status__in=("resolved", "closed"))),
+            # Number prefix search ("SR-2026-…") on PostgreSQL; other databases ignore the operator class.
+            models.Index(fields=["number"], name="request_number_prefix", opclasses=["text_pattern_ops"]),
+            # The flow monitor's board and its bounced/stuck list; the rollups' incremental reads.
+            models.Index(fields=["department", "queue", "sla_state", "created_at"], name="request_flow_board",
+                         condition=Q(status__in=OPEN)),
+            models.Index(fields=["created_at", "id"], name="request_attention",
+                         condition=Q(status__in=OPEN) & (Q(bounced=True) | Q(stuck=True))),
+            models.Index(fields=["updated_at"], name="request_updated"),
+            models.Index(fields=["created_at"], name="request_created"),
+            models.Index(fields=["resolved_at"], name="request_resolved", condition=Q(resolved_at__isnull=False)),
+            models.Index(fields=["responded_at"], name="request_responded", condition=Q(responded_at__isnull=False)),
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -245,6 +261,7 @@ class Escalation(models.Model):
     class Meta:
         ordering = ["at", "id"]
         constraints = [models.UniqueConstraint(fields=["request", "level", "reason"], name="escalation_once_per_rung")]
+        indexes = [models.Index(fields=["at"], name="escalation_at")]
 
     def __str__(self) -> str:
         return f"L{self.level} {self.get_reason_display()}"

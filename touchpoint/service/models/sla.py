@@ -3,6 +3,7 @@ business calendar."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from touchpoint.core.models import BusinessCalendar
 
@@ -28,7 +29,7 @@ class SlaState(models.TextChoices):
     WARNING = "warning", _("At risk")
     BREACHED = "breached", _("Breached")
     PAUSED = "paused", _("Paused")
-    MET = "met", _("Met")
+    MET = "met", pgettext_lazy("SLA state", "Met")
 
 
 class SlaPolicy(models.Model):

@@ -42,12 +42,15 @@ from touchpoint.service.models import (
     Tier,
 )
 from touchpoint.service.services.flow import escalate, notify_about
+from touchpoint.service.services.surveys import survey_send_after_resolve
 
 REQUEST_CREATED = event_type("request.created", kind=EventKind.SERVICE, label=gettext_lazy("Service request logged"))
 REQUEST_STATUS = event_type("request.status", kind=EventKind.SERVICE, label=gettext_lazy("Service request status changed"))
 REQUEST_HANDOFF = event_type("request.handoff", kind=EventKind.HANDOFF, label=gettext_lazy("Service request handed off"))
 REQUEST_BOUNCED = event_type("request.bounced", kind=EventKind.SERVICE, label=gettext_lazy("Service request bouncing"))
 REQUEST_REPLIED = event_type("request.replied", kind=EventKind.SERVICE, label=gettext_lazy("Reply to the customer"))
+REQUEST_CUSTOMER_WROTE = event_type("request.customer_message", kind=EventKind.SERVICE,
+                                    label=gettext_lazy("The customer wrote on a service request"))  # fmt: skip
 REQUEST_NOT_COVERED = event_type("request.not_covered", kind=EventKind.SERVICE,
                                  label=gettext_lazy("Service request not covered"))  # fmt: skip
 
@@ -372,6 +375,14 @@ def request_set_status(*, request: ServiceRequest, by: Any, status: str, note: s
     if current.customer_id is None and status not in (Status.CLOSED,):
         raise ValidationError({"customer": _("Match the request to a customer first.")})
 
+    _status_move(current, status, by=by, note=note, resolution=resolution, now=now)
+    request.refresh_from_db()
+    return request
+
+
+def _status_move(current: ServiceRequest, status: str, *, by: Any, note: str, now: datetime, resolution: str = "") -> None:
+    """Apply an allowed status change to a locked request: the SLA clock, the row, the event."""
+    before = current.status
     if status == Status.WAITING:
         sla.sla_pause(current, now)
     elif before == Status.WAITING and status == Status.IN_PROGRESS:
@@ -400,14 +411,34 @@ def request_set_status(*, request: ServiceRequest, by: Any, status: str, note: s
     if current.owner_id and current.owner_id != getattr(by, "pk", None) and status in (Status.RESOLVED, Status.IN_PROGRESS):
         notify_about(current.owner_id, f"request:{current.pk}:status:{status}:{current.version}",
                 _("%(number)s is now %(status)s") % {"number": current.number, "status": Status(status).label}, current)  # fmt: skip
-    request.refresh_from_db()
-    return request
+    if status == Status.RESOLVED:  # the contact's CSAT survey, once the resolution is committed
+        request_id = current.pk
+        transaction.on_commit(lambda: survey_send_after_resolve(request_id=request_id, by=by))
+
+
+def thread_ids(request: ServiceRequest) -> tuple[str, str]:
+    """(In-Reply-To, References) for the next mail on the request: the customer's last mail (else
+    the last mail of the thread), and the thread's first ids and its most recent ones."""
+    rows = list(request.messages.exclude(message_id="").order_by("created_at", "id").values_list("kind", "message_id"))
+    if not rows:
+        return "", ""
+    inbound = [mid for kind, mid in rows if kind == MessageKind.INBOUND]
+    ids = [mid for _kind, mid in rows]
+    # RFC 5322 keeps the first id and the latest ones when References grows long.
+    kept = ids if len(ids) <= 10 else [ids[0], *ids[-9:]]
+    return (inbound or ids)[-1], " ".join(kept)
+
+
+def mail_subject(request: ServiceRequest, subject: str = "") -> str:
+    """A subject carrying the [SR-…] token, so that a reply finds its request even without headers."""
+    return f"[{request.number}] {subject or request.subject}"[:200]
 
 
 @transaction.atomic
 def request_reply(*, request: ServiceRequest, by: Any, body: str, now: datetime | None = None) -> RequestMessage:
-    """A reply to the customer: mailed to the contact when there is an address, logged as a touchpoint,
-    and the first one stops the first-response clock."""
+    """A reply to the customer: mailed to the contact when there is an address (threaded into the
+    request's conversation, answers going to the support mailbox), logged as a touchpoint, and the
+    first one stops the first-response clock."""
     now = now or timezone.now()
     current = locked(request)
     body = (body or "").strip()
@@ -417,10 +448,15 @@ def request_reply(*, request: ServiceRequest, by: Any, body: str, now: datetime 
         raise ValidationError({"customer": _("Match the request to a customer first.")})
     touchpoint = None
     if current.contact is not None and current.contact.email and not current.contact.do_not_contact:
+        from django.conf import settings
+
         from touchpoint.touchpoints.services import email_send
 
-        touchpoint = email_send(by=by, contact=current.contact, subject=f"[{current.number}] {current.subject}"[:200], body=body,
-                                link_type="service.servicerequest", link_id=current.pk)  # fmt: skip
+        in_reply_to, references = thread_ids(current)
+        support = settings.SERVICE_MAIL_ADDRESS
+        touchpoint = email_send(by=by, contact=current.contact, subject=mail_subject(current), body=body,
+                                link_type="service.servicerequest", link_id=current.pk,
+                                reply_to=[support] if support else None, in_reply_to=in_reply_to, references=references)  # fmt: skip
     message = RequestMessage.objects.create(request=current, customer_id=current.customer_id, kind=MessageKind.REPLY, author=by,
                                             sender=str(by), body=body[:100_000], touchpoint=touchpoint,
                                             message_id=touchpoint.email_message_id if touchpoint else "")  # fmt: skip
@@ -429,6 +465,78 @@ def request_reply(*, request: ServiceRequest, by: Any, body: str, now: datetime 
     current.last_action_at, current.stuck = now, False
     current.save()
     event_record(verb=REQUEST_REPLIED, actor=by, customer_id=current.customer_id, target=current, payload=_payload(current))
+    return message
+
+
+@transaction.atomic
+def request_customer_message(
+    *,
+    request: ServiceRequest,
+    body: str,
+    channel: str,
+    by: Any = None,
+    contact: Contact | None = None,
+    files: Any = (),
+    message_id: str = "",
+    sender: str = "",
+    now: datetime | None = None,
+) -> RequestMessage:
+    """The customer writes on their request (by mail, in the portal, through the API).
+
+    The message is kept with a touchpoint on its channel (and the files on that touchpoint); a
+    request waiting for the customer resumes its SLA clock, a resolved one is reopened, and the
+    people working it are told. A closed request takes no more messages: the customer opens a new
+    one. The same `message_id` recorded twice returns the first message."""
+    now = now or timezone.now()
+    current = (ServiceRequest.objects.select_for_update(of=("self",))
+               .select_related("sla_policy", "queue", "customer", "owner", "assignee").get(pk=request.pk))  # fmt: skip
+    body = (body or "").strip()
+    files = list(files or ())
+    if message_id:
+        existing = current.messages.filter(message_id=message_id, kind=MessageKind.INBOUND).first()
+        if existing is not None:
+            return existing
+    errors: dict[str, str] = {}
+    if not body and not files:
+        errors["body"] = _("Write the message.")
+    if channel not in Channel.values:
+        errors["channel"] = _("Choose the channel the message came in on.")
+    if contact is not None and current.customer_id is not None and contact.customer_id != current.customer_id:
+        errors["contact"] = _("The contact must belong to the request's customer.")
+    if current.status == Status.CLOSED:
+        errors["body"] = _("%(number)s is closed; please open a new request.") % {"number": current.number}
+    # Files live on a touchpoint, and a touchpoint needs a customer and someone to log it.
+    logger = by or current.owner or current.assignee
+    if files and (current.customer is None or logger is None):
+        errors["files"] = _("Files can be kept once the request is matched to a customer.")
+    if errors:
+        raise ValidationError(errors)
+
+    touchpoint = None
+    if current.customer is not None and logger is not None:
+        from touchpoint.touchpoints.services import touchpoint_log
+
+        touchpoint = touchpoint_log(by=logger, customer=current.customer, channel=channel, direction="in",
+                                    subject=f"{current.number} {current.subject}"[:200], notes=body[:10_000],
+                                    contacts=[contact] if contact else [], files=files, occurred_at=now,
+                                    link_type="service.servicerequest", link_id=current.pk,
+                                    email_message_id=message_id if channel == Channel.EMAIL else "")  # fmt: skip
+    message = RequestMessage.objects.create(
+        request=current, customer_id=current.customer_id, kind=MessageKind.INBOUND, contact=contact, touchpoint=touchpoint,
+        sender=(sender or str(contact or by or current.requester_email))[:200], body=body[:100_000], message_id=message_id[:250],
+    )  # fmt: skip
+    before = current.status
+    if before == Status.WAITING:
+        _status_move(current, Status.IN_PROGRESS, by=by, note=_("The customer answered"), now=now)
+    elif before == Status.RESOLVED:
+        _status_move(current, Status.IN_PROGRESS, by=by, note=_("Reopened: the customer wrote after the resolution"), now=now)
+    event_record(verb=REQUEST_CUSTOMER_WROTE, actor=by, customer_id=current.customer_id, target=current, channel=channel,
+                 department_id=current.department_id, payload=_payload(current, message=message.pk))  # fmt: skip
+    for user_id in {current.assignee_id, current.owner_id} - {None, getattr(by, "pk", None)}:
+        notify_about(user_id, f"request:{current.pk}:message:{message.pk}",
+                     _("%(number)s: the customer wrote") % {"number": current.number}, current)  # fmt: skip
+    if current.status != before:
+        request.refresh_from_db()
     return message
 
 
