@@ -21,9 +21,13 @@ from touchpoint.customers.demo import DEMO_NOTE
 from touchpoint.customers.models import Contact, Customer
 from touchpoint.org.demo import users_by_position
 from touchpoint.org.models import Department, User
-from touchpoint.sales.models import InstalledItem
+from touchpoint.sales.models import InstalledItem, ProductVersion
 from touchpoint.service.models import MaintenanceContract, Queue, QueueMember, ServiceRequest, ServiceSettings, Status
+from touchpoint.service.services.campaigns import campaign_create, campaign_launch, campaign_select_targets
+from touchpoint.service.services.complaints import complaint_create, complaint_inform_customer
 from touchpoint.service.services.flow import flow_sweep
+from touchpoint.service.services.knowledge import article_create, article_publish
+from touchpoint.service.services.plans import plan_create, plan_generate_orders
 from touchpoint.service.services.requests import (
     request_assign,
     request_create,
@@ -65,6 +69,12 @@ def is_loaded() -> bool:
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def _logged(request: ServiceRequest, at: datetime) -> ServiceRequest:
+    """The demo tells past requests: their row says when they were logged, as the services were told."""
+    ServiceRequest.objects.filter(pk=request.pk).update(created_at=at)
+    return request
 
 
 def _workday(day: date) -> date:
@@ -109,8 +119,55 @@ def load_service(*, rng: random.Random, scale: str, out: Callable[[str], None]) 
     count("requests showing a bounce, a stuck request, a breach and a mail to triage", 4)
     swept = flow_sweep()
     count("escalations by the flow watch", swept["escalated"])
+    with transaction.atomic():
+        _records(leads[0], agents[0], today, count)
     summary = ", ".join(f"{n} {key}" for key, n in sorted(counts.items()))
     return f"service: {summary}"
+
+
+ARTICLES = [
+    ("行情主备切换后分时图断档的处理", "现象：主行情源切换后个股分时图缺少数分钟数据。\n"
+     "处理：在行情服务管理台执行“补齐分时”，选择断档时段；若仍缺失，检查备用行情源的 FAST 通道是否订阅全市场。",
+     "troubleshooting", "customer"),
+    ("两融担保品折算率批量导入说明", "在风控参数中心选择“担保品折算率”，下载导入模板，按交易所最新名单填写证券代码与折算率后导入；"
+     "导入前系统会校验代码与比例范围，校验失败的行会列出原因。", "how_to", "customer"),
+    ("报盘队列积压的排查步骤（内部）", "1. 查看报盘网关线程池使用率；2. 检查柜台回报延迟；3. 必要时在盘后调整线程数并清理积压队列。"
+     "切勿在盘中重启报盘网关。", "troubleshooting", "internal"),
+]
+
+
+def _records(lead: User, agent: User, today: date, count: Callable[..., None]) -> None:
+    """The knowledge base, a complaint about the bounced request, a quarterly inspection plan and an
+    upgrade campaign, through their services."""
+    for title, body, category, visibility in ARTICLES:
+        article = article_create(by=lead, title=title, body=body, category=category, visibility=visibility)
+        article_publish(article=article, by=lead)
+        count("knowledge articles")
+    bounced = ServiceRequest.objects.filter(bounced=True).select_related("customer").first()
+    if bounced is not None and bounced.customer is not None:
+        complaint = complaint_create(by=agent, request=bounced, about="service", severity="high",
+                                     department=Department.objects.filter(code="maintenance").first(),
+                                     subject="对账差异问题在部门间来回转派，三天无人答复",
+                                     description="客户信息技术部总经理来电投诉：融资负债利息差异问题被多次转派，至今没有明确答复。",
+                                     owner=lead)  # fmt: skip
+        complaint_inform_customer(complaint=complaint, by=lead, via="phone", note="已电话致歉，承诺本周内给出修复方案。")
+        count("complaints")
+    contract = MaintenanceContract.objects.filter(kind="maintenance", status="active").order_by("id").first()
+    if contract is not None:
+        plan_create(by=lead, contract=contract, name="季度系统巡检", frequency="quarterly",
+                    next_due_on=today + timedelta(days=5),
+                    checklist="交易主机 CPU、内存与磁盘余量\n行情源主备切换演练\n日终清算文件导入日志\n数据库备份与恢复验证")  # fmt: skip
+        plan_generate_orders(today=today)
+        count("inspection plans")
+    item = InstalledItem.objects.filter(version__isnull=False).select_related("product").order_by("id").first()
+    latest = ProductVersion.objects.filter(product_id=item.product_id).order_by("-released_on", "-id").first() if item else None
+    if item is not None and latest is not None and latest.pk != item.version_id:
+        campaign = campaign_create(by=lead, name=f"{item.product} 交易所新规升级", product=item.product, target_version=latest,
+                                   due_on=today + timedelta(days=45), reason="regulation",
+                                   description="交易所发布新业务规则，需在生效前完成升级。")  # fmt: skip
+        if campaign_select_targets(campaign=campaign, by=lead):
+            campaign_launch(campaign=campaign, by=lead)
+            count("upgrade campaigns launched")
 
 
 def _staff(agents: list[User], lead: User, engineers: list[User], managers: list[User], executives: list[User],
@@ -168,6 +225,7 @@ def _tell(rng: random.Random, story: str, *, customer: Customer, subject: str, d
     item = InstalledItem.objects.filter(customer=customer).order_by("id").first()
     request = request_create(by=agent, customer=customer, contact=contact, subject=subject, description=description,
                              category=category, severity=severity, channel=channel, installed_item=item, now=logged)  # fmt: skip
+    _logged(request, logged)
     moment = logged + timedelta(minutes=rng.randint(12, 50))
     request_set_status(request=request, by=agent, status=Status.TRIAGED, now=moment)
     if story == "triaged":
@@ -196,6 +254,7 @@ def _bounce(customer: Customer, agent: User, engineers: list[User], today: date)
     request = request_create(by=agent, customer=customer, contact=_contact(customer), channel=Channel.PHONE, severity="P2",
                              subject="融资融券负债明细与柜台不一致", installed_item=InstalledItem.objects.filter(customer=customer).first(),
                              description="客户对账发现 17 笔融资负债利息与柜台相差 0.01 元。", now=logged)  # fmt: skip
+    _logged(request, logged)
     request_set_status(request=request, by=agent, status=Status.IN_PROGRESS, now=logged + timedelta(minutes=30))
     request_transfer(request=request, by=agent, queue=engineering, reason="疑似利息计算精度问题，需研发确认",
                      now=logged + timedelta(hours=2))  # fmt: skip
@@ -211,6 +270,7 @@ def _stuck(customer: Customer, agent: User, today: date) -> None:
     request = request_create(by=agent, customer=customer, contact=_contact(customer), channel=Channel.EMAIL, severity="P3",
                              subject="历史成交查询超过一年无法导出", description="导出超过 12 个月的历史成交时页面无响应。",
                              now=logged)  # fmt: skip
+    _logged(request, logged)
     if request.assignee_id != agent.pk:
         request_assign(request=request, by=agent, user=agent, now=logged + timedelta(minutes=40))
 
@@ -218,8 +278,10 @@ def _stuck(customer: Customer, agent: User, today: date) -> None:
 def _breach(customer: Customer, agent: User, today: date) -> None:
     """A P2 whose response target passed before anyone answered."""
     logged = _at(_workday(today - timedelta(days=2)), 9, 40)
-    request_create(by=agent, customer=customer, contact=_contact(customer), channel=Channel.PHONE, severity="P2",
-                   subject="盘中部分营业部无法撤单", description="营业部反馈 10:15 起撤单返回超时，重试后成功。", now=logged)  # fmt: skip
+    request = request_create(by=agent, customer=customer, contact=_contact(customer), channel=Channel.PHONE, severity="P2",
+                             subject="盘中部分营业部无法撤单", description="营业部反馈 10:15 起撤单返回超时，重试后成功。",
+                             now=logged)  # fmt: skip
+    _logged(request, logged)
 
 
 def _triage(today: date) -> None:

@@ -5,7 +5,17 @@ import random
 import pytest
 
 from touchpoint.core.extensions import demo_steps
-from touchpoint.service.models import Escalation, Handoff, MaintenanceContract, QueueMember, ServiceRequest, Status
+from touchpoint.service.models import (
+    Article,
+    Complaint,
+    Escalation,
+    Handoff,
+    MaintenanceContract,
+    MaintenancePlan,
+    QueueMember,
+    ServiceRequest,
+    Status,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +40,9 @@ def test_demo_tells_the_usual_course_and_a_bounce_a_stuck_request_a_breach_and_a
     assert ServiceRequest.objects.filter(needs_triage=True, customer__isnull=True).count() == 1
     assert Escalation.objects.filter(reason="breach").exists()
     assert Handoff.objects.filter(kind="return").exists()
+    assert Article.objects.filter(status="published", visibility="customer").count() == 2
+    assert Complaint.objects.filter(raised_from__bounced=True, customer_informed=True).count() == 1
+    assert MaintenancePlan.objects.count() == 1
     before = (ServiceRequest.objects.count(), Handoff.objects.count(), Escalation.objects.count())
     assert run("service.demo") == "service: already loaded"
     assert (ServiceRequest.objects.count(), Handoff.objects.count(), Escalation.objects.count()) == before
