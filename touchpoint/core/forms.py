@@ -1,7 +1,7 @@
 """Form plumbing shared by every app: Bootstrap styling and the version field for stale edits."""
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -13,7 +13,9 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Renderer(TemplatesSetting):
@@ -193,3 +195,35 @@ def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None
                 form.add_error(target, item)
     else:
         form.add_error(None, error)
+
+
+PERIOD_EARLIEST, PERIOD_LATEST = date(2000, 1, 1), date(2099, 12, 31)
+PERIOD_MAX_DAYS = 366 * 5
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PeriodQueryForm(StyledForm):
+    """A report's period: `from` and `to` in the query string (Python keeps `from` for itself), checked
+    for range and order. Each report says what a blank day means in its own `period()`."""
+
+    # "To" alone is the recipient of a mail in the catalog.
+    start = forms.DateField(label=pgettext_lazy("first day of a period", "From"), required=False, widget=DATE_INPUT)
+    end = forms.DateField(label=pgettext_lazy("last day of a period", "To"), required=False, widget=DATE_INPUT)
+
+    def add_prefix(self, field_name: str) -> str:
+        return {"start": "from", "end": "to"}.get(field_name, field_name)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("start", "end"):
+            value = data.get(name)
+            if value and not PERIOD_EARLIEST <= value <= PERIOD_LATEST:
+                self.add_error(name, gettext_now("Choose a date from %(first)s to %(last)s.")
+                               % {"first": PERIOD_EARLIEST.year, "last": PERIOD_LATEST.year})  # fmt: skip
+        start, end = data.get("start"), data.get("end")
+        if start and end and not self.errors:
+            if end < start:
+                self.add_error("end", gettext_now("The last day comes before the first."))
+            elif (end - start).days > PERIOD_MAX_DAYS:
+                self.add_error("end", gettext_now("Choose at most five years."))
+        return data

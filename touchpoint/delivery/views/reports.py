@@ -6,18 +6,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from touchpoint.core.exports import csv_response, xlsx_response
-from touchpoint.core.forms import StyledForm
+from touchpoint.core.forms import PeriodQueryForm
 from touchpoint.delivery import access, reports
 from touchpoint.delivery.models import Health, ProjectStatus
 from touchpoint.delivery.views.common import form_errors, require
@@ -26,9 +24,6 @@ from touchpoint.org.policy import may
 
 TEMPLATE = "delivery/reports.html"
 # Reports look at business years; anything outside is a typo, and far dates would overflow.
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-MAX_DAYS = 366 * 5
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 HEALTH_COLORS: dict[str, str] = {Health.GREEN: "#3aa76d", Health.AMBER: "#f5c342", Health.RED: "#e4573d"}
 STATUS_COLORS: dict[str, str] = {
     ProjectStatus.PLANNING: "#8fb3f0", ProjectStatus.IN_PROGRESS: "#5b8def", ProjectStatus.ON_HOLD: "#f0913a",
@@ -42,30 +37,8 @@ def bar_chart_height(bars: int) -> int:
     return 70 + 28 * max(bars, 3)
 
 
-class PeriodForm(StyledForm):
-    """The period of the page: `from` and `to` in the query string (Python keeps `from` for itself)."""
-
-    # "To" alone is the recipient of a mail in the catalog.
-    start = forms.DateField(label=pgettext_lazy("first day of a period", "From"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=pgettext_lazy("last day of a period", "To"), required=False, widget=DATE_INPUT)
-
-    def add_prefix(self, field_name: str) -> str:
-        return {"start": "from", "end": "to"}.get(field_name, field_name)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in ("start", "end"):
-            value = data.get(name)
-            if value and not EARLIEST <= value <= LATEST:
-                self.add_error(name, _("Choose a date from %(first)s to %(last)s.") % {"first": EARLIEST.year,
-                                                                                        "last": LATEST.year})  # fmt: skip
-        start, end = data.get("start"), data.get("end")
-        if start and end and not self.errors:
-            if end < start:
-                self.add_error("end", _("The last day comes before the first."))
-            elif (end - start).days > MAX_DAYS:
-                self.add_error("end", _("Choose at most five years."))
-        return data
+class PeriodForm(PeriodQueryForm):
+    """The period of the delivery reports."""
 
     def period(self, today: date) -> reports.Period:
         """The chosen period; an end left blank is today, a start left blank twelve months back."""

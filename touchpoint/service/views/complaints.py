@@ -1,6 +1,7 @@
 """Complaint pages: the list with its filters, a new complaint (directly or from a request), and the
 complaint page with its workflow actions."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -264,52 +265,45 @@ def complaint_move(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("service:complaint_detail", pk=complaint.pk)
 
 
+def _step(request: AuthedRequest, complaint: Complaint, form: forms.Form, name: str, do: Callable[[dict[str, Any]], Any],
+          done: str) -> HttpResponse:  # fmt: skip
+    """One step of the workflow: validate the form, call the service, back to the complaint (or the page with the errors)."""
+    if form.is_valid():
+        try:
+            do(form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("service:complaint_detail", pk=complaint.pk)
+    return _refused(request, complaint, name, form)
+
+
 @login_required
 @require_POST
 def complaint_inform(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = workable_complaint(request, pk)
-    form = InformForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complaint_inform_customer(complaint=complaint, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Recorded that the customer was informed."))
-            return redirect("service:complaint_detail", pk=complaint.pk)
-    return _refused(request, complaint, "inform_form", form)
+    return _step(request, complaint, InformForm(request.POST), "inform_form",
+                 lambda data: services.complaint_inform_customer(complaint=complaint, by=request.user, **data),
+                 _("Recorded that the customer was informed."))  # fmt: skip
 
 
 @login_required
 @require_POST
 def complaint_close(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = workable_complaint(request, pk)
-    form = ConfirmCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complaint_confirm_close(complaint=complaint, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Complaint closed with the customer's confirmation."))
-            return redirect("service:complaint_detail", pk=complaint.pk)
-    return _refused(request, complaint, "close_form", form)
+    return _step(request, complaint, ConfirmCloseForm(request.POST), "close_form",
+                 lambda data: services.complaint_confirm_close(complaint=complaint, by=request.user, **data),
+                 _("Complaint closed with the customer's confirmation."))  # fmt: skip
 
 
 @login_required
 @require_POST
 def complaint_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
     complaint = workable_complaint(request, pk)
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complaint_reopen(complaint=complaint, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Complaint reopened."))
-            return redirect("service:complaint_detail", pk=complaint.pk)
-    return _refused(request, complaint, "reopen_form", form)
+    return _step(request, complaint, ReopenForm(request.POST), "reopen_form",
+                 lambda data: services.complaint_reopen(complaint=complaint, by=request.user, reason=data["reason"]),
+                 _("Complaint reopened."))  # fmt: skip
 
 
 urlpatterns: list[URLPattern] = [
