@@ -226,6 +226,9 @@ class RecordAction:
 
 contract_actions: dict[str, RecordAction] = {}
 quote_actions: dict[str, RecordAction] = {}
+# Buttons in the customer 360's header: "Log a request", "Portal users"…; visible(user, customer) is
+# asked for a customer the user may already see.
+customer_actions: dict[str, RecordAction] = {}
 
 
 def record_action_links(registry: dict[str, RecordAction], user: Any, record: Any) -> list[dict[str, Any]]:

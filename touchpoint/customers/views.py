@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from touchpoint.core.editing import versioned_edit
 from touchpoint.core.exports import csv_response, xlsx_response
-from touchpoint.core.extensions import customer_counters, customer_panels
+from touchpoint.core.extensions import customer_actions, customer_counters, customer_panels, record_action_links
 from touchpoint.core.forms import apply_validation_error, share_choices
 from touchpoint.core.history import history_page
 from touchpoint.core.models import Channel, EventKind
@@ -164,6 +164,7 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             for c in sorted(customer_counters.values(), key=lambda c: c.order)
         ],
         "panels": customer_panels.render_context(request, user.positions, customer=customer),  # type: ignore[union-attr]
+        "actions": record_action_links(customer_actions, user, customer),
         **_timeline_context(customer, events, {}),
         "timeline_filters": _timeline_filter_choices(request),
         "can_edit": access.can_edit_customer(user, customer),

@@ -61,8 +61,14 @@ def department_limit(user: Any) -> list[int] | None:
     return sorted(limit)
 
 
-def open_requests(user: Any) -> QuerySet[ServiceRequest]:
-    """The open requests the board shows: the reader's visible ones, within their departments when narrowed."""
+# The default of `open_requests`: work the limit out.
+UNKNOWN: Any = object()
+
+
+def open_requests(user: Any, limit: Any = UNKNOWN) -> QuerySet[ServiceRequest]:
+    """The open requests the board shows: the reader's visible ones, within their departments when narrowed
+    (`limit`: the reader's `department_limit`, when the caller has it already)."""
     requests = visible_requests(user).filter(status__in=OPEN)
-    limit = department_limit(user)
+    if limit is UNKNOWN:
+        limit = department_limit(user)
     return requests if limit is None else requests.filter(department_id__in=limit)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ from touchpoint.service.models import Queue, ServiceRequest, SlaState
 # The SLA states an open request can be in, in the order the board shows them.
 BOARD_STATES = (SlaState.BREACHED, SlaState.WARNING, SlaState.OK, SlaState.PAUSED, SlaState.NONE)
 ATTENTION_ROWS = 50
+# The board refreshes every minute; readers within this many seconds of each other share one count.
+BOARD_CACHE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -75,15 +78,38 @@ def _names(model: Any, ids: set[int]) -> dict[int, str]:
     return {obj.pk: str(obj) for obj in model.objects.filter(pk__in=ids)}
 
 
+def _board_counts(requests: Any) -> list[dict[str, Any]]:
+    # COUNT(*) and the columns of the `request_board` index only: PostgreSQL answers from the index.
+    return list(requests.order_by().values("department_id", "queue_id", "sla_state").annotate(
+        n=Count("*"), n_bounced=Count("bounced", filter=Q(bounced=True)), n_stuck=Count("stuck", filter=Q(stuck=True)),
+        oldest=Min("created_at")))  # fmt: skip
+
+
+def _firm_counts(requests: Any, now: datetime) -> tuple[list[dict[str, Any]], datetime]:
+    """The firm-wide counts, shared by every reader who sees them all for BOARD_CACHE_SECONDS at most, and
+    computed afresh as soon as any request is saved (the key carries the latest change)."""
+    latest = ServiceRequest.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    key = f"insights:board:{latest.isoformat() if latest else '-'}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    fresh = (_board_counts(requests), now)
+    cache.set(key, fresh, BOARD_CACHE_SECONDS)
+    return fresh
+
+
 def flow_board(*, user: Any, now: datetime | None = None) -> Board:
     """Where every open request the reader may see sits: by department and queue, counts by SLA state,
     bounced and stuck counts and the oldest; then the bounced and stuck requests themselves, oldest first.
-    Four queries: the counts, the departments, the queues, the requests needing attention."""
+    Five queries: the latest change, the counts (firm-wide ones shared from the cache), the departments,
+    the queues, the requests needing attention. `now` is when the counts were taken."""
     now = now or timezone.now()
-    requests = open_requests(user)
-    rows = list(requests.order_by().values("department_id", "queue_id", "sla_state").annotate(
-        n=Count("id"), n_bounced=Count("id", filter=Q(bounced=True)), n_stuck=Count("id", filter=Q(stuck=True)),
-        oldest=Min("created_at")))  # fmt: skip
+    limit = department_limit(user)
+    requests = open_requests(user, limit)
+    if limit is None:
+        rows, now = _firm_counts(requests, now)
+    else:
+        rows = _board_counts(requests)
     department_ids = {r["department_id"] for r in rows if r["department_id"] is not None}
     departments = {d.pk: d for d in Department.objects.filter(pk__in=department_ids)} if department_ids else {}
     queue_ids = {r["queue_id"] for r in rows if r["queue_id"] is not None}

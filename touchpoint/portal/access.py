@@ -73,9 +73,12 @@ def can_invite_to(user: Any, customer: Customer) -> bool:
     if is_portal_user(user):
         account = portal_account(user)
         return account is not None and account.is_admin and account.customer_id == customer.pk
-    if customer.owner_id == user.pk:
-        return True
-    return bool(INVITING_POSITIONS & set(user.positions)) and can_view_customer(user, customer)
+    return invites_to_visible(user, customer) and (customer.owner_id == user.pk or can_view_customer(user, customer))
+
+
+def invites_to_visible(user: Any, customer: Customer) -> bool:
+    """`can_invite_to` for staff on a customer they are known to see already (the customer 360)."""
+    return customer.owner_id == user.pk or bool(INVITING_POSITIONS & set(user.positions))
 
 
 def can_manage_account(user: Any, account: PortalAccount) -> bool:

@@ -38,12 +38,7 @@ def open_requests(user: Any) -> QuerySet[ServiceRequest]:
 
 def conversation(request: ServiceRequest) -> QuerySet[RequestMessage]:
     """The public conversation of a request: the customer's messages and the replies, never notes."""
-    return (
-        request.messages.filter(kind__in=PUBLIC_MESSAGE_KINDS)
-        .select_related("touchpoint")
-        .prefetch_related("touchpoint__attachments")
-        .order_by("created_at", "id")
-    )
+    return request.messages.filter(kind__in=PUBLIC_MESSAGE_KINDS).order_by("created_at", "id")
 
 
 def portal_contracts(user: Any) -> QuerySet[MaintenanceContract]:
@@ -108,3 +103,36 @@ def portal_articles(user: Any, *, q: str = "") -> QuerySet[Any]:
     if q.strip():
         articles = matching_any(articles, text_terms(q[:200], 12))
     return articles.select_related("product").order_by("-published_at", "-id")
+
+
+def portal_surveys(user: Any) -> QuerySet[Any]:
+    """The satisfaction surveys addressed to this customer user, answered or not, newest first.
+
+    An account tied to a contact gets the surveys sent to that contact. An account without a contact
+    gets the surveys of its customers sent to no contact in particular (a CSAT of a request logged
+    without one): what is addressed to the customer as a whole. A colleague's survey is never shown,
+    so nobody answers in another person's name."""
+    from touchpoint.portal.access import portal_account
+    from touchpoint.service.access import visible_surveys
+
+    account = portal_account(user)
+    if account is None:
+        return visible_surveys(user).none()
+    rows = visible_surveys(user)
+    rows = rows.filter(contact_id=account.contact_id) if account.contact_id else rows.filter(contact__isnull=True)
+    return rows.select_related("request").order_by("-sent_at", "-id")
+
+
+def portal_survey(user: Any, pk: Any) -> Any:
+    """One survey addressed to the user by id, or None (the caller answers 404 either way)."""
+    try:
+        number = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return portal_surveys(user).filter(pk=number).first()
+
+
+def open_surveys(user: Any) -> QuerySet[Any]:
+    """The surveys still waiting for the user's answer: the quarterly NPS first, then the CSAT of each
+    resolved request ("nps" sorts after "csat", hence the descending kind)."""
+    return portal_surveys(user).filter(answered_at__isnull=True).order_by("-kind", "-sent_at", "-id")

@@ -258,11 +258,7 @@ def portal_request_create(
     contact = account.contact if account.contact is not None and account.contact.customer_id == customer.pk else None
     request = request_create(by=by, customer=customer, subject=subject, channel=Channel.PORTAL, description=description,
                              contact=contact, requester_email=by.email, installed_item=installed_item, category=category,
-                             severity=severity, impact=impact, log_touchpoint=False)  # fmt: skip
-    touchpoint_log(by=by, customer=customer, channel=Channel.PORTAL, direction=Direction.INBOUND,
-                   subject=f"{request.number} {request.subject}"[:200], notes=(description or "")[:10_000],
-                   contacts=[contact] if contact else [], files=files, link_type="service.servicerequest",
-                   link_id=request.pk)  # fmt: skip
+                             severity=severity, impact=impact, files=files)  # fmt: skip
     return request
 
 
@@ -305,3 +301,30 @@ def portal_request_reopen(*, by: Any, request: Any, reason: str) -> Any:
     if not (reason or "").strip():
         raise ValidationError({"body": _("Say what is still not working.")})
     return portal_request_reply(by=by, request=request, body=reason)
+
+
+# --- Satisfaction surveys ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def portal_survey_answer(*, by: Any, survey: Any, score: Any, comment: str = "") -> Any:
+    """The customer user answers a survey addressed to them. The service app records the score once
+    (and opens the lead's follow-up on a low one); the portal adds its touchpoint in the same
+    transaction, so a refused answer leaves no trace at all."""
+    from touchpoint.portal.selectors import portal_surveys
+    from touchpoint.service.models import SurveyKind
+    from touchpoint.service.services.surveys import survey_answer
+
+    if portal_account(by) is None:
+        raise _refuse(_("Only customer users act on the portal."))
+    if not portal_surveys(by).filter(pk=survey.pk).exists():
+        raise _refuse(_("This survey is not addressed to you."))
+    answered = survey_answer(score=score, comment=comment, survey=survey, by=by)
+    if answered.kind == SurveyKind.CSAT and answered.request is not None:
+        subject = _("%(number)s: rated %(score)s of 5") % {"number": answered.request.number, "score": answered.score}
+        link_type, link_id = "service.servicerequest", answered.request.pk
+    else:
+        subject = _("Answered the NPS survey %(period)s: %(score)s of 10") % {"period": answered.period, "score": answered.score}
+        link_type, link_id = "service.survey", answered.pk
+    portal_touch(by=by, subject=subject, notes=answered.comment, link_type=link_type, link_id=link_id)
+    return answered

@@ -5,7 +5,7 @@ any other value (another customer's id, garbage) gets the same 404."""
 
 from django.urls import path
 
-from touchpoint.portal.views import account, auth, complaints, pages, requests, staff
+from touchpoint.portal.views import account, auth, complaints, pages, requests, staff, surveys
 
 app_name = "portal"
 
@@ -41,6 +41,8 @@ urlpatterns = [
     path("complaints/new/", complaints.complaint_new, name="complaint_new"),
     path("complaints/<str:pk>/", complaints.complaint_detail, name="complaint"),
     path("complaints/<str:pk>/confirm/", complaints.complaint_confirm, name="complaint_confirm"),
+    path("surveys/", surveys.survey_list, name="surveys"),
+    path("surveys/<str:pk>/", surveys.survey_detail, name="survey"),
     path("profile/", account.profile, name="profile"),
     path("profile/two-factor/", account.mfa_activate, name="mfa_activate"),
     path("profile/two-factor/off/", account.mfa_deactivate, name="mfa_deactivate"),

@@ -37,6 +37,15 @@ for _order, (_key, _label, _url, _entity) in enumerate([
 ]):  # fmt: skip
     nav_register(NavItem(_key, _label, _url, order=610 + _order, menu="service", visible=_may("view", _entity)))
 
+
+def _reads_mailbox(user: Any) -> bool:
+    from touchpoint.service.access import may_view_mailbox
+
+    return may_view_mailbox(user)
+
+
+nav_register(NavItem("service_mailbox", _("Support mailbox"), "service:mailbox", order=620, menu="service", visible=_reads_mailbox))
+
 for _order, (_key, _label, _url) in enumerate([
     ("service_queues", _("Service queues"), "service:settings_queues"),
     ("service_routing", _("Routing rules"), "service:settings_routing"),

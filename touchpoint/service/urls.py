@@ -1,4 +1,4 @@
-from touchpoint.service.views import complaints, contracts, knowledge, maintenance, requests, settings, surveys
+from touchpoint.service.views import complaints, contracts, knowledge, mail, maintenance, requests, settings, surveys
 
 app_name = "service"
 
@@ -9,5 +9,6 @@ urlpatterns = [
     *knowledge.urlpatterns,
     *surveys.urlpatterns,
     *maintenance.urlpatterns,
+    *mail.urlpatterns,
     *settings.urlpatterns,
 ]

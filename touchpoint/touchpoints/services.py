@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
 from touchpoint.core.extensions import contact_merge_hooks, customer_merge_hooks
-from touchpoint.core.models import EventKind, Notification
+from touchpoint.core.models import EventKind
+from touchpoint.core.notifications import notify
 from touchpoint.core.uploads import check_upload
 from touchpoint.core.versioning import FieldChange, edit_apply
 from touchpoint.customers.models import Contact, Customer
@@ -99,7 +100,7 @@ def touchpoint_log(
         subject=(subject or "").strip(),
         notes=notes or "",
         outcome=outcome or "",
-        department=department or getattr(by, "department", None),
+        department_id=department.pk if department is not None else getattr(by, "department_id", None),
         logged_by=by,
         link_type=link_type,
         link_id=link_id,
@@ -109,10 +110,11 @@ def touchpoint_log(
     touchpoint.full_clean(exclude=["deleted_by", "department", "logged_by", "customer"])
     touchpoint._history_user = by  # type: ignore[attr-defined]
     touchpoint.save()
+    # A new touchpoint has no links yet: add them without asking which ones exist.
     if contacts:
-        touchpoint.contacts.set(contacts)
+        touchpoint.contacts.add(*contacts)
     if participants:
-        touchpoint.participants.set(participants)
+        touchpoint.participants.add(*participants)
     for upload, facts in checked:
         _attachment_store(touchpoint=touchpoint, upload=upload, facts=facts, by=by)
     Customer.all_objects.filter(pk=customer.pk).filter(
@@ -302,7 +304,7 @@ def followup_create(
 
 
 def _notify(recipient: Any, key: str, text: str, url: str) -> None:
-    Notification.objects.get_or_create(recipient=recipient, key=key[:120], defaults={"text": text[:300], "url": url})
+    notify(recipient.pk, key, text, url)
 
 
 @transaction.atomic

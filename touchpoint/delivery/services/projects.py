@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
-from touchpoint.core.models import EventKind, Notification
+from touchpoint.core.models import EventKind
+from touchpoint.core.notifications import notify as core_notify
 from touchpoint.core.numbering import next_number
 from touchpoint.customers.models import AccountRole, Contact, Customer
 from touchpoint.customers.services import account_member_grant, account_members_expire, customer_service_handoff
@@ -79,7 +80,7 @@ def project_url(project: Project) -> str:
 def notify(recipient: Any, key: str, text: str, url: str) -> None:
     if recipient is None or not recipient.is_active:
         return
-    Notification.objects.get_or_create(recipient=recipient, key=key[:120], defaults={"text": text[:300], "url": url})
+    core_notify(recipient.pk, key, text, url)
 
 
 def payload(project: Project, **extra: Any) -> dict[str, Any]:

@@ -10,17 +10,19 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from touchpoint.api_urls import router
 from touchpoint.portal.models import PortalAccount
 from touchpoint.portal.tests.world import INTERNAL_MARK, PortalWorld, Side
+from touchpoint.service.models import Survey
 
 VIEWERS = ["a_admin", "a_user", "b_admin", "b_user"]
 
 # Portal URLs without an id: every customer user gets them, and they show only their own customer.
 PAGES = ["home", "products", "contracts", "milestones", "documents", "announcements", "knowledge", "requests", "request_new",
-         "request_suggestions", "complaints", "complaint_new", "profile", "mfa_activate", "colleagues"]  # fmt: skip
+         "request_suggestions", "complaints", "complaint_new", "profile", "mfa_activate", "colleagues", "surveys"]  # fmt: skip
 # Portal URLs with ids of one customer's records: {url name: {argument: which record of a side}}.
 RECORD_URLS: dict[str, dict[str, str]] = {
     "document_download": {"pk": "shared_document"},
@@ -34,6 +36,7 @@ RECORD_URLS: dict[str, dict[str, str]] = {
     "complaint": {"pk": "complaint"},
     "complaint_confirm": {"pk": "complaint"},
     "colleague_deactivate": {"pk": "account"},
+    "survey": {"pk": "survey"},
 }
 # Knowledge articles are not any customer's: customer-visible ones show to every customer user.
 SHARED_URLS = {"article": "pk", "article_feedback": "pk"}
@@ -58,7 +61,16 @@ def sides(w: PortalWorld, viewer: str) -> tuple[Side, Side, Any]:
 def record_id(side: Side, kind: str) -> int:
     if kind == "account":
         return PortalAccount.objects.get(user=side.user).pk
+    if kind == "survey":  # the side's quarterly NPS survey, sent to its admin's contact
+        return nps_survey(side).pk
     return getattr(side, kind).pk
+
+
+def nps_survey(side: Side) -> Survey:
+    contact = PortalAccount.objects.get(user=side.admin).contact
+    survey, _created = Survey.objects.get_or_create(kind="nps", customer=side.customer, contact=contact, period="2026Q2",
+                                                    defaults={"sent_at": timezone.now()})  # fmt: skip
+    return survey
 
 
 def forbidden_words(w: PortalWorld, other: Side) -> list[str]:

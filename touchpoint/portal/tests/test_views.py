@@ -21,7 +21,7 @@ from touchpoint.touchpoints.models import Attachment, Touchpoint
 
 # Each page's queries: session, user, the portal scope, the account, and the page's own reads.
 PAGE_QUERIES = {
-    "home": 9, "products": 6, "contracts": 8, "milestones": 6, "documents": 7, "announcements": 7, "knowledge": 7,
+    "home": 10, "products": 6, "contracts": 8, "milestones": 6, "documents": 7, "announcements": 7, "knowledge": 7,
     "requests": 7, "request_new": 6, "complaints": 6, "complaint_new": 6, "profile": 6, "colleagues": 7,
 }  # fmt: skip
 

@@ -15,6 +15,7 @@ from touchpoint.portal.services import portal_touch
 from touchpoint.portal.views.common import PortalRequest, not_found, portal_required
 
 PAGE_SIZE = 20
+HOME_SURVEYS = 5  # open surveys on the home page's "Your opinion" card
 
 
 @portal_required
@@ -26,6 +27,7 @@ def home(request: PortalRequest) -> HttpResponse:
         "nav": "home", "open_requests": list(selectors.open_requests(request.user)[:8]),
         "open_count": selectors.open_requests(request.user).count(), "contracts": contracts, "today": today,
         "announcements": list(selectors.portal_announcements(request.user)[:3]),
+        "open_surveys": list(selectors.open_surveys(request.user)[:HOME_SURVEYS]),
     })  # fmt: skip
 
 

@@ -29,7 +29,8 @@ from touchpoint.core.identifiers import (
     normalise_phone,
     validate_credit_code,
 )
-from touchpoint.core.models import EventKind, Notification
+from touchpoint.core.models import EventKind
+from touchpoint.core.notifications import notify
 from touchpoint.core.search import index_tokens, is_searchable, search_filter
 from touchpoint.core.versioning import FieldChange, edit_apply
 from touchpoint.customers.models import Contact, Customer, CustomerSource, CustomerType
@@ -140,9 +141,7 @@ def _notify_managers(*, key: str, text: str, params: dict[str, Any], url: str) -
     """One in-app notice per sales manager, in the manager's language; the key makes it once only."""
     for manager in sales_managers():
         with translation.override(manager.language or settings.LANGUAGE_CODE):
-            Notification.objects.get_or_create(
-                recipient=manager, key=key[:120], defaults={"text": (_(text) % params)[:300], "url": url}
-            )
+            notify(manager.pk, key, _(text) % params, url)
 
 
 # --- Create, edit ------------------------------------------------------------------------
@@ -240,11 +239,9 @@ def lead_assign(*, lead: Lead, owner: Any, by: Any, reason: str = "") -> Lead:
     )  # fmt: skip
     if owner.pk != getattr(by, "pk", None):
         with translation.override(owner.language or settings.LANGUAGE_CODE):
-            Notification.objects.get_or_create(
-                recipient=owner, key=f"lead:{locked.pk}:assigned:{owner.pk}:{locked.version}"[:120],
-                defaults={"text": (_("%(user)s gave you a lead: %(company)s") % {"user": by, "company": locked.company_name})[:300],
-                          "url": reverse("sales:lead_detail", args=[locked.pk])},
-            )  # fmt: skip
+            notify(owner.pk, f"lead:{locked.pk}:assigned:{owner.pk}:{locked.version}",
+                   _("%(user)s gave you a lead: %(company)s") % {"user": by, "company": locked.company_name},
+                   reverse("sales:lead_detail", args=[locked.pk]))  # fmt: skip
     return locked
 
 

@@ -24,8 +24,9 @@ from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
 from touchpoint.core.extensions import APPROVE, BLOCK, WARN, CheckResult, quote_checks
-from touchpoint.core.models import EventKind, Notification
+from touchpoint.core.models import EventKind
 from touchpoint.core.money import HUNDRED, ZERO, default_tax_rate, money
+from touchpoint.core.notifications import notify
 from touchpoint.core.numbering import next_number
 from touchpoint.customers.models import Contact
 from touchpoint.org.models import Position, Team, User
@@ -383,8 +384,7 @@ def run_quote_checks(quote: Quote, by: Any) -> list[CheckResult]:
 
 def _notify(recipients: Iterable[Any], key: str, text: str, url: str) -> None:
     for recipient in recipients:
-        Notification.objects.get_or_create(recipient=recipient, key=f"{key}:{recipient.pk}"[:120],
-                                           defaults={"text": text[:300], "url": url})  # fmt: skip
+        notify(recipient.pk, f"{key}:{recipient.pk}", text, url)
 
 
 def quote_url(quote: Quote) -> str:

@@ -1,5 +1,6 @@
 """Who may see and do what in the maintenance centre, one module per group of entities."""
 
+from touchpoint.service.access.mail import *  # noqa: F403
 from touchpoint.service.access.maintenance import *  # noqa: F403
 from touchpoint.service.access.records import *  # noqa: F403
 from touchpoint.service.access.requests import (

@@ -1,7 +1,8 @@
 """API for complaints (投诉), knowledge articles (知识库) and satisfaction surveys (满意度).
 
 Complaints: list, raise, read, edit (version-checked), and the workflow steps: move, inform,
-confirm-close, reopen. A customer's portal user reads and raises their own customer's complaints.
+confirm-close, reopen; the requests and touchpoints linked to one, linking and unlinking them. A
+customer's portal user reads and raises their own customer's complaints.
 Articles: list and search, read, write, edit, publish, and one helpful / not helpful vote per user;
 portal users read published customer-visible ones. Surveys: the staff list; answering by token needs
 no sign-in (the signed token is the key).
@@ -34,7 +35,7 @@ from touchpoint.core.api import (
 from touchpoint.core.models import Channel
 from touchpoint.core.search import search_filter
 from touchpoint.customers.models import Contact, Customer
-from touchpoint.delivery.api.shared import PatternChoiceField, id_field, path_id
+from touchpoint.delivery.api.shared import PatternChoiceField, id_field, not_found, path_id, path_parameter
 from touchpoint.org.access import visible_users
 from touchpoint.org.models import Department, User
 from touchpoint.sales.models import Product, ProductVersion
@@ -57,6 +58,8 @@ from touchpoint.service.models import (
 from touchpoint.service.services import complaints as complaint_services
 from touchpoint.service.services import knowledge as knowledge_services
 from touchpoint.service.services import surveys as survey_services
+from touchpoint.touchpoints.access import visible_touchpoints
+from touchpoint.touchpoints.models import Touchpoint
 
 # --- Complaints -----------------------------------------------------------------------------------
 
@@ -137,6 +140,41 @@ class ComplaintReopenSerializer(serializers.Serializer):
     reason = TextField(max_length=500)
 
 
+class ComplaintLinkSerializer(serializers.Serializer):
+    request = ScopedRelatedField(visible=lambda user: access.visible_requests(user), model=ServiceRequest, required=False,
+                                 allow_null=True, help_text=gettext_lazy("A service request of the complaint's customer."))  # fmt: skip
+    touchpoint = ScopedRelatedField(visible=visible_touchpoints, model=Touchpoint, required=False, allow_null=True,
+                                    help_text=gettext_lazy("A touchpoint of the complaint's customer."))  # fmt: skip
+
+
+class LinkedRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceRequest
+        fields = ["id", "number", "subject"]
+        read_only_fields = fields
+
+
+class LinkedTouchpointSerializer(serializers.ModelSerializer):
+    channel = PatternChoiceField(read_only=True, choices=Channel.choices)
+
+    class Meta:
+        model = Touchpoint
+        fields = ["id", "subject", "occurred_at", "channel"]
+        read_only_fields = fields
+
+
+class ComplaintLinksSerializer(serializers.Serializer):
+    """What is linked to a complaint, as far as the reader may see it."""
+
+    raised_from = serializers.IntegerField(read_only=True, allow_null=True,
+                                           help_text=gettext_lazy("The request it was raised from; it cannot be unlinked."))  # fmt: skip
+    requests = LinkedRequestSerializer(many=True, read_only=True)
+    touchpoints = LinkedTouchpointSerializer(many=True, read_only=True)
+
+
+LINKED_REQUEST_ID = path_parameter("request_id", gettext_lazy("The linked service request's id."))
+LINKED_TOUCHPOINT_ID = path_parameter("touchpoint_id", gettext_lazy("The linked touchpoint's id."))
+
 COMPLAINT_FILTERS = {
     "status": QueryFilter("status", serializers.ChoiceField(choices=ComplaintStatus.choices)),
     "about": QueryFilter("about", serializers.ChoiceField(choices=ComplaintAbout.choices)),
@@ -171,6 +209,23 @@ def _complaint_step(summary: Any, body: Any) -> Any:
     inform=_complaint_step(gettext_lazy("Record that the customer was informed"), ComplaintInformSerializer),
     confirm_close=_complaint_step(gettext_lazy("Close a complaint with the customer's confirmation"), ComplaintCloseSerializer),
     reopen=_complaint_step(gettext_lazy("Reopen a closed complaint"), ComplaintReopenSerializer),
+    links=extend_schema(
+        summary=gettext_lazy("The requests and touchpoints linked to a complaint"),
+        request=None,
+        responses={200: ComplaintLinksSerializer, **READ_ERRORS},
+    ),  # fmt: skip
+    unlink_request=extend_schema(
+        summary=gettext_lazy("Unlink a request from a complaint"),
+        request=None,
+        parameters=[LINKED_REQUEST_ID],
+        responses={200: ComplaintLinksSerializer, **WRITE_ERRORS},
+    ),  # fmt: skip
+    unlink_touchpoint=extend_schema(
+        summary=gettext_lazy("Unlink a touchpoint from a complaint"),
+        request=None,
+        parameters=[LINKED_TOUCHPOINT_ID],
+        responses={200: ComplaintLinksSerializer, **WRITE_ERRORS},
+    ),  # fmt: skip
 )
 class ComplaintViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Complaints you may see; a customer (portal) user's own customer's only."""
@@ -179,7 +234,7 @@ class ComplaintViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
     query_filters = COMPLAINT_FILTERS
     ordering_fields = COMPLAINT_ORDERING
     ordering = ["-created_at", "-pk"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Complaint]:
         rows = access.visible_complaints(self.request.user).select_related("customer", "contact", "department", "owner")
@@ -246,6 +301,43 @@ class ComplaintViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         complaint = self._workable()
         values = self.validated(ComplaintReopenSerializer)
         return self._answer(complaint_services.complaint_reopen(complaint=complaint, by=request.user, **values))
+
+    def _links(self, complaint: Complaint) -> Response:
+        user = self.request.user
+        requests = access.visible_requests(user).filter(linked_complaints=complaint).order_by("-created_at", "-id")
+        touchpoints = visible_touchpoints(user).filter(complaints=complaint).order_by("-occurred_at", "-id")
+        links = {"raised_from": complaint.raised_from_id, "requests": requests, "touchpoints": touchpoints}
+        return Response(ComplaintLinksSerializer(links, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["get"], url_path="links")
+    def links(self, request: Request, pk: str | None = None) -> Response:
+        complaint = self.get_object()
+        refuse_portal(request.user)
+        return self._links(complaint)
+
+    @extend_schema(summary=gettext_lazy("Link a request or a touchpoint of the complaint's customer"), request=ComplaintLinkSerializer,
+                   responses={200: ComplaintLinksSerializer, **WRITE_ERRORS})  # fmt: skip
+    @links.mapping.post
+    def link(self, request: Request, pk: str | None = None) -> Response:
+        complaint = self._workable()
+        values = self.validated(ComplaintLinkSerializer)
+        return self._links(complaint_services.complaint_link(complaint=complaint, by=request.user, **values))
+
+    @action(detail=True, methods=["delete"], url_path=r"links/requests/(?P<request_id>[^/]+)")
+    def unlink_request(self, request: Request, pk: str | None = None, request_id: str = "") -> Response:
+        complaint = self._workable()
+        linked = complaint.requests.filter(pk=path_id(request_id)).first()
+        if linked is None:
+            raise not_found()
+        return self._links(complaint_services.complaint_unlink(complaint=complaint, by=request.user, request=linked))
+
+    @action(detail=True, methods=["delete"], url_path=r"links/touchpoints/(?P<touchpoint_id>[^/]+)")
+    def unlink_touchpoint(self, request: Request, pk: str | None = None, touchpoint_id: str = "") -> Response:
+        complaint = self._workable()
+        linked = complaint.touchpoints.filter(pk=path_id(touchpoint_id)).first()
+        if linked is None:
+            raise not_found()
+        return self._links(complaint_services.complaint_unlink(complaint=complaint, by=request.user, touchpoint=linked))
 
 
 # --- Knowledge articles ---------------------------------------------------------------------------

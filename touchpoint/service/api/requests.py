@@ -194,7 +194,10 @@ class ServiceRequestSerializer(ReaderSerializer):
         return self._rows(request, "escalation_rows", EscalationSerializer)
 
 
-ROW_FIELDS = ("customer", "contact", "product", "product_version", "owner", "assignee", "queue", "department", "sla_policy")
+# Joined: the customer and the people; read by id afterwards: the rest (joining all nine costs more
+# planning than running, see `touchpoint.service.selectors.ROW_FIELDS`).
+ROW_FIELDS = ("customer", "owner", "assignee")
+ROW_PREFETCH = ("contact", "product", "product_version", "queue", "department", "sla_policy")
 
 
 def with_history(requests: QuerySet[ServiceRequest], user: Any) -> QuerySet[ServiceRequest]:
@@ -377,7 +380,7 @@ class ServiceRequestViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.Retri
 
     def get_queryset(self) -> QuerySet[ServiceRequest]:
         user = self.request.user
-        requests = readable_requests(user).select_related(*ROW_FIELDS)
+        requests = readable_requests(user).select_related(*ROW_FIELDS).prefetch_related(*ROW_PREFETCH)
         if self.action == "list":
             return self._narrowed(requests)
         return with_history(requests, user) if self.action == "retrieve" else requests
@@ -402,7 +405,8 @@ class ServiceRequestViewSet(ScopedViewMixin, mixins.ListModelMixin, mixins.Retri
         return super().get_object()
 
     def _detail(self, request: ServiceRequest, code: int = HTTP_200_OK) -> Response:
-        fresh = with_history(ServiceRequest.objects.select_related(*ROW_FIELDS), self.request.user).get(pk=request.pk)
+        rows = ServiceRequest.objects.select_related(*ROW_FIELDS).prefetch_related(*ROW_PREFETCH)
+        fresh = with_history(rows, self.request.user).get(pk=request.pk)
         return Response(ServiceRequestSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
     def _workable(self) -> ServiceRequest:

@@ -53,6 +53,9 @@ class Entitlement(models.TextChoices):
 
 
 class ServiceRequest(TimeStamped, Versioned):
+    # Set by `request_create` on the request it returns: the first inbound message (not a field).
+    intake_message: "RequestMessage | None"
+
     number = models.CharField(_("number"), max_length=20, unique=True)
     # Empty only while a mail from an unknown sender waits for triage.
     customer = models.ForeignKey(
@@ -143,9 +146,10 @@ class ServiceRequest(TimeStamped, Versioned):
             models.Index(fields=["-resolved_at", "-id"], name="request_closed_recent", condition=Q(status__in=("resolved", "closed"))),
             # Number prefix search ("SR-2026-…") on PostgreSQL; other databases ignore the operator class.
             models.Index(fields=["number"], name="request_number_prefix", opclasses=["text_pattern_ops"]),
-            # The flow monitor's board and its bounced/stuck list; the rollups' incremental reads.
-            models.Index(fields=["department", "queue", "sla_state", "created_at"], name="request_flow_board",
-                         condition=Q(status__in=OPEN)),
+            # The flow monitor's board: its counts come from this index alone on PostgreSQL (an index-only
+            # scan of the open requests, bounced and stuck carried along), never from the table's rows.
+            models.Index(fields=["department", "queue", "sla_state", "created_at"], name="request_board",
+                         include=["bounced", "stuck"], condition=Q(status__in=OPEN)),
             models.Index(fields=["created_at", "id"], name="request_attention",
                          condition=Q(status__in=OPEN) & (Q(bounced=True) | Q(stuck=True))),
             models.Index(fields=["updated_at"], name="request_updated"),

@@ -35,6 +35,9 @@ COMPLAINT_INFORMED = event_type("complaint.informed", kind=EventKind.SERVICE,
                                 label=gettext_lazy("Customer informed about a complaint"))  # fmt: skip
 COMPLAINT_CLOSED = event_type("complaint.closed", kind=EventKind.SERVICE, label=gettext_lazy("Complaint closed"))
 COMPLAINT_REOPENED = event_type("complaint.reopened", kind=EventKind.SERVICE, label=gettext_lazy("Complaint reopened"))
+COMPLAINT_LINKED = event_type("complaint.linked", kind=EventKind.CHANGE, label=gettext_lazy("Request or touchpoint linked to a complaint"))
+COMPLAINT_UNLINKED = event_type("complaint.unlinked", kind=EventKind.CHANGE,
+                                label=gettext_lazy("Request or touchpoint unlinked from a complaint"))  # fmt: skip
 
 # The workflow. Closing is its own step (complaint_confirm_close), from any open status; reopening
 # (complaint_reopen) takes a closed complaint back to investigating.
@@ -258,15 +261,75 @@ def complaint_reopen(*, complaint: Complaint, by: Any, reason: str) -> Complaint
     return locked
 
 
+def _link_label(request: ServiceRequest | None, touchpoint: Touchpoint | None) -> str:
+    parts = [request.number] if request is not None else []
+    if touchpoint is not None:
+        parts.append(f"{timezone.localtime(touchpoint.occurred_at):%Y-%m-%d} {touchpoint.subject}")
+    return "; ".join(parts)
+
+
 @transaction.atomic
-def complaint_link(*, complaint: Complaint, by: Any, requests: list[ServiceRequest] | None = None,
-                   touchpoints: list[Touchpoint] | None = None) -> Complaint:  # fmt: skip
-    """Link more requests or touchpoints of the same customer to the complaint."""
-    requests, touchpoints = requests or [], touchpoints or []
-    if any(r.customer_id != complaint.customer_id for r in requests):
-        raise ValidationError({"requests": _("Every request must belong to this complaint's customer.")})
-    if any(t.customer_id != complaint.customer_id for t in touchpoints):
-        raise ValidationError({"touchpoints": _("Every touchpoint must belong to this complaint's customer.")})
-    complaint.requests.add(*requests)
-    complaint.touchpoints.add(*touchpoints)
-    return complaint
+def complaint_link(*, complaint: Complaint, by: Any, request: ServiceRequest | None = None,
+                   touchpoint: Touchpoint | None = None) -> Complaint:  # fmt: skip
+    """Link a request or a touchpoint of the complaint's own customer to it (or one of each).
+
+    Another customer's record, a deleted touchpoint or one already linked is refused on its field,
+    and then nothing is linked."""
+    if request is None and touchpoint is None:
+        raise ValidationError(_("Choose a request or a touchpoint to link."))
+    locked = _locked(complaint)
+    errors: dict[str, str] = {}
+    if request is not None:
+        if request.customer_id != locked.customer_id:
+            errors["request"] = _("This request belongs to another customer; only the complaint's customer's requests can be linked.")
+        elif locked.requests.filter(pk=request.pk).exists():
+            errors["request"] = _("Request %(number)s is already linked.") % {"number": request.number}
+    if touchpoint is not None:
+        if touchpoint.customer_id != locked.customer_id:
+            errors["touchpoint"] = _("This touchpoint belongs to another customer; only the complaint's customer's touchpoints can "
+                                     "be linked.")  # fmt: skip
+        elif touchpoint.deleted_at is not None:
+            errors["touchpoint"] = _("This touchpoint was deleted.")
+        elif locked.touchpoints.filter(pk=touchpoint.pk).exists():
+            errors["touchpoint"] = _("This touchpoint is already linked.")
+    if errors:
+        raise ValidationError(errors)
+    if request is not None:
+        locked.requests.add(request)
+    if touchpoint is not None:
+        locked.touchpoints.add(touchpoint)
+    label = _link_label(request, touchpoint)
+    _step(locked, ComplaintStep.UPDATED, by, timezone.now(), note=_("Linked: %(what)s") % {"what": label})
+    event_record(verb=COMPLAINT_LINKED, actor=by, customer_id=locked.customer_id, target=locked,
+                 payload=_payload(locked, request=request.number if request else "", touchpoint=touchpoint.pk if touchpoint else None,
+                                  linked=label[:300]))  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def complaint_unlink(*, complaint: Complaint, by: Any, request: ServiceRequest | None = None,
+                     touchpoint: Touchpoint | None = None) -> Complaint:  # fmt: skip
+    """Take a linked request or touchpoint off the complaint. The request it was raised from stays."""
+    if request is None and touchpoint is None:
+        raise ValidationError(_("Choose a request or a touchpoint to unlink."))
+    locked = _locked(complaint)
+    errors: dict[str, str] = {}
+    if request is not None:
+        if request.pk == locked.raised_from_id:
+            errors["request"] = _("The complaint was raised from request %(number)s; it stays linked.") % {"number": request.number}
+        elif not locked.requests.filter(pk=request.pk).exists():
+            errors["request"] = _("Request %(number)s is not linked to this complaint.") % {"number": request.number}
+    if touchpoint is not None and not locked.touchpoints.filter(pk=touchpoint.pk).exists():
+        errors["touchpoint"] = _("This touchpoint is not linked to this complaint.")
+    if errors:
+        raise ValidationError(errors)
+    if request is not None:
+        locked.requests.remove(request)
+    if touchpoint is not None:
+        locked.touchpoints.remove(touchpoint)
+    label = _link_label(request, touchpoint)
+    _step(locked, ComplaintStep.UPDATED, by, timezone.now(), note=_("Unlinked: %(what)s") % {"what": label})
+    event_record(verb=COMPLAINT_UNLINKED, actor=by, customer_id=locked.customer_id, target=locked,
+                 payload=_payload(locked, request=request.number if request else "", touchpoint=touchpoint.pk if touchpoint else None,
+                                  unlinked=label[:300]))  # fmt: skip
+    return locked

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
-from touchpoint.core.models import EventKind, Notification
+from touchpoint.core.models import EventKind
+from touchpoint.core.notifications import notify as core_notify
 from touchpoint.core.numbering import next_number
 from touchpoint.core.versioning import FieldChange, edit_apply
 from touchpoint.customers.models import Customer
@@ -54,8 +55,7 @@ def contract_url(contract: MaintenanceContract) -> str:
 
 def notify(user_id: int | None, key: str, text: str, url: str) -> None:
     """An in-app notification, once per key: the daily runs may run twice."""
-    if user_id is not None:
-        Notification.objects.get_or_create(recipient_id=user_id, key=key[:120], defaults={"text": text[:300], "url": url})
+    core_notify(user_id, key, text, url)
 
 
 def _check(*, customer: Customer, starts_on: Any, ends_on: Any, price: Any, tier: str, items: Iterable[InstalledItem] | None,

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from touchpoint.core.calendar import schedule_of
 from touchpoint.core.events import event_record, event_type
-from touchpoint.core.models import EventKind, Notification
+from touchpoint.core.models import EventKind
+from touchpoint.core.notifications import notify
 from touchpoint.org.models import Department, Membership, Position, Team
 from touchpoint.service.models import OPEN, Escalation, EscalationReason, ServiceRequest, ServiceSettings, SlaState
 from touchpoint.service.sla import state_at
@@ -61,9 +62,7 @@ def rung_recipient(request: ServiceRequest, level: int) -> int | None:
 
 def notify_about(user_id: int | None, key: str, text: str, request: ServiceRequest) -> None:
     """An in-app notification linking to the request, once per key (sweeps may run twice)."""
-    if user_id is not None:
-        Notification.objects.get_or_create(recipient_id=user_id, key=key[:120],
-                                           defaults={"text": text[:300], "url": f"/service/requests/{request.pk}/"})  # fmt: skip
+    notify(user_id, key, text, f"/service/requests/{request.pk}/")
 
 
 def escalate(request: ServiceRequest, *, reason: str, by: Any, note: str = "", now: datetime | None = None,

@@ -19,17 +19,27 @@ from django.db.models import Count, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from touchpoint.core.models import Channel
+from touchpoint.core.events import event_record, event_type
+from touchpoint.core.models import Channel, EventKind
 from touchpoint.core.uploads import check_upload
 from touchpoint.customers.models import Contact
 from touchpoint.service.mail.inbound import MailAttachment, ParsedMail, parse_mail
 from touchpoint.service.models import InboundMail, MailOutcome, RequestMessage, ServiceRequest, Status
-from touchpoint.service.services.requests import mail_subject, request_create, request_customer_message, request_note
+from touchpoint.service.services.requests import (
+    mail_subject,
+    request_create,
+    request_customer_message,
+    request_note,
+    support_address,
+)
+from touchpoint.touchpoints.services import attachment_add
 
 log = logging.getLogger(__name__)
 
 UNPROCESSED = (MailOutcome.RECEIVED, MailOutcome.FAILED)
+MAIL_RETRIED = event_type("mail.retried", kind=EventKind.SERVICE, label=gettext_lazy("Inbound mail retried"))
 ACKS_PER_SENDER = 3  # acknowledgements to one address within the flood window, at most
 
 
@@ -37,12 +47,6 @@ ACKS_PER_SENDER = 3  # acknowledgements to one address within the flood window, 
 class Ingested:
     mail: InboundMail
     new: bool  # False when this mail (this UID, or this Message-ID) was taken in before
-
-
-def support_address() -> str:
-    from email.utils import parseaddr
-
-    return (settings.SERVICE_MAIL_ADDRESS or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]).lower()
 
 
 def mail_ingest(*, raw: bytes, mailbox: str = "", uid: int | None = None, uidvalidity: int | None = None) -> Ingested:
@@ -267,29 +271,21 @@ def _create(mail: InboundMail, parsed: ParsedMail, contact: Contact | None, note
             dropped: list[str], raw: bytes, may_acknowledge: bool, follows: ServiceRequest | None = None) -> None:  # fmt: skip
     customer = contact.customer if contact is not None else None
     request = request_create(by=None, customer=customer, contact=contact, requester_email=parsed.sender,
-                             subject=parsed.subject or _("(no subject)"), description=parsed.text, channel=Channel.EMAIL)  # fmt: skip
-    first = request.messages.filter(kind="inbound").first()
-    if first is None:
-        first = RequestMessage.objects.create(request=request, customer=customer, kind="inbound", contact=contact,
-                                              body=_("(The mail has no text.)"))  # fmt: skip
-    first.message_id, first.sender = parsed.message_id, _sender_label(parsed, contact)
+                             subject=parsed.subject or _("(no subject)"), channel=Channel.EMAIL,
+                             description=parsed.text or _("(The mail has no text.)"), message_id=parsed.message_id,
+                             sender=_sender_label(parsed, contact))  # fmt: skip
     lines = [line for line in (note,) if line] + list(dropped)
-    logger = request.owner or request.assignee
-    if customer is not None and logger is not None:
-        from touchpoint.touchpoints.services import touchpoint_log
-
-        first.touchpoint = touchpoint_log(by=logger, customer=customer, channel=Channel.EMAIL, direction="in",
-                                          subject=f"{request.number} {request.subject}"[:200], notes=parsed.text[:10_000],
-                                          contacts=[contact] if contact else [], files=kept, email_to=support_address(),
-                                          email_message_id=parsed.message_id, link_type="service.servicerequest",
-                                          link_id=request.pk)  # fmt: skip
-    else:
-        lines += _unkept_files_line(kept, mail, raw)
-    first.save(update_fields=["message_id", "sender", "touchpoint"])
+    if kept:
+        intake = request.intake_message.touchpoint if request.intake_message is not None else None
+        if intake is not None:
+            for upload in kept:
+                attachment_add(touchpoint=intake, upload=upload, by=request.owner or request.assignee)
+        else:
+            lines += _unkept_files_line(kept, mail, raw)
     if follows is not None:
         lines.append(_("It follows up %(number)s.") % {"number": follows.number})
     _notes(request, lines)
-    mail.outcome, mail.request, mail.request_message = MailOutcome.CREATED, request, first
+    mail.outcome, mail.request, mail.request_message = MailOutcome.CREATED, request, request.intake_message
     mail.reason = _("New request %(number)s") % {"number": request.number} + (_(", for triage") if customer is None else "")
     # Never more than a few acknowledgements to one address in the window: a robot that answers
     # every mail without saying so must not start an endless exchange.
@@ -328,3 +324,34 @@ def _acknowledge(request: ServiceRequest, parsed: ParsedMail) -> str:
 
     transaction.on_commit(send)
     return message_id
+
+
+# --- Retrying a failed mail ------------------------------------------------------------------------------
+
+def mail_retry(*, mail: InboundMail, by: Any) -> Ingested:
+    """Take a failed mail in again from its kept original, under its own mailbox, UID and UIDVALIDITY,
+    as the worker would on its next pass. A mail that fails again stays failed with the new reason.
+
+    The row is locked first, so that two retries at once take the mail in once."""
+    with transaction.atomic():
+        current = InboundMail.objects.select_for_update().filter(pk=mail.pk).first()
+        if current is None or current.outcome != MailOutcome.FAILED:
+            outcome = current.get_outcome_display() if current is not None else "-"
+            raise ValidationError(_("Only a mail that failed can be retried; this one is “%(outcome)s”.") % {"outcome": outcome},
+                                  code="not_failed")  # fmt: skip
+        if not current.raw:
+            raise ValidationError(_("The original of this mail was not kept, so it cannot be taken in again."), code="no_original")
+        try:
+            with current.raw.open("rb") as original:
+                raw = original.read()
+        except OSError as error:
+            log.warning("the kept original of inbound mail %s cannot be read: %s", current.pk, error)
+            raise ValidationError(_("The kept original of this mail cannot be read."), code="no_original") from error
+        result = mail_ingest(raw=raw, mailbox=current.mailbox, uid=current.uid, uidvalidity=current.uidvalidity)
+        taken = result.mail
+        request = taken.request
+        event_record(verb=MAIL_RETRIED, actor=by, customer_id=request.customer_id if request else None, target=taken,
+                     channel=Channel.EMAIL, payload={"message_id": taken.message_id, "outcome": taken.outcome,
+                                                     "reason": taken.reason, "number": request.number if request else ""})  # fmt: skip
+    mail.refresh_from_db()
+    return result

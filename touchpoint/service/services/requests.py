@@ -5,7 +5,9 @@ unless changed on purpose."""
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -120,7 +122,7 @@ def pick_agent(queue: Queue, request: ServiceRequest) -> Any:
     """The next agent of the queue who takes the request's product, by the queue's assignment rule."""
     if queue.assignment == Assignment.MANUAL:
         return None
-    seats = QueueMember.objects.filter(queue=queue, is_active=True, user__is_active=True)
+    seats = QueueMember.objects.filter(queue=queue, is_active=True, user__is_active=True).select_related("user")
     if request.product_id:
         seats = seats.filter(Q(products__isnull=True) | Q(products=request.product_id)).distinct()
     if queue.assignment == Assignment.LEAST_LOADED:
@@ -198,9 +200,18 @@ def request_create(
     severity: str = Severity.P3,
     impact: str = "few",
     log_touchpoint: bool = True,
+    files: list[UploadedFile] | None = None,
+    message_id: str = "",
+    sender: str = "",
     now: datetime | None = None,
 ) -> ServiceRequest:
-    """Log a request from any channel: check it, find its coverage and SLA, route it, assign it."""
+    """Log a request from any channel: check it, find its coverage and SLA, route it, assign it.
+
+    The intake is a touchpoint on the customer's timeline carrying the attachments, logged by whoever
+    logs the request (for mail: the case owner, else the agent it lands with). The description is the
+    request's first inbound message; `message_id` and `sender` say which mail it was. The message is
+    left on the returned request as `intake_message` (None without a description).
+    """
     now = now or timezone.now()
     errors: dict[str, str] = {}
     subject = (subject or "").strip()
@@ -218,6 +229,8 @@ def request_create(
         errors["installed_item"] = _("The module must be in this customer's installed base.")
     if customer is None and not requester_email:
         errors["customer"] = _("Choose the customer.")
+    if files and (customer is None or not log_touchpoint):
+        errors["attachments"] = _("Attachments are kept on the customer's timeline: choose the customer first.")
     if errors:
         raise ValidationError(errors)
 
@@ -238,9 +251,6 @@ def request_create(
     sla.sla_start(request, sla.policy_for(tier, severity), now)
     request.save()
     StatusChange.objects.create(request=request, after=Status.NEW, by=by, at=now)
-    if description:
-        RequestMessage.objects.create(request=request, customer=customer, kind=MessageKind.INBOUND, contact=contact,
-                                      sender=str(contact or requester_email), body=description[:100_000])  # fmt: skip
 
     queue = route(request)
     agent = pick_agent(queue, request) if queue is not None else None
@@ -257,13 +267,32 @@ def request_create(
         notify_about(customer.owner_id, f"request:{request.pk}:not-covered",
                 _("%(customer)s asked for service without cover: %(number)s") % {"customer": customer, "number": request.number},
                 request)  # fmt: skip
-    if log_touchpoint and customer is not None and channel != Channel.EMAIL:
+    intake = None
+    logger = by if by is not None else request.owner or request.assignee
+    if log_touchpoint and customer is not None and logger is not None:
         from touchpoint.touchpoints.services import touchpoint_log
 
-        touchpoint_log(by=by, customer=customer, channel=channel, direction="in", subject=f"{request.number} {subject}"[:200],
-                       notes=description[:10_000], contacts=[contact] if contact else [], occurred_at=now,
-                       link_type="service.servicerequest", link_id=request.pk)  # fmt: skip
+        mailed = channel == Channel.EMAIL and message_id
+        intake = touchpoint_log(by=logger, customer=customer, channel=channel, direction="in",
+                                subject=f"{request.number} {subject}"[:200], notes=description[:10_000],
+                                contacts=[contact] if contact else [], files=files, occurred_at=now,
+                                email_to=support_address() if mailed else "", email_message_id=message_id if mailed else "",
+                                link_type="service.servicerequest", link_id=request.pk)  # fmt: skip
+    elif files:
+        raise ValidationError({"attachments": _("Nobody is there to keep the attachments for: assign the request first.")})
+    request.intake_message = None
+    if description:
+        request.intake_message = RequestMessage.objects.create(
+            request=request, customer=customer, kind=MessageKind.INBOUND, contact=contact, touchpoint=intake,
+            sender=(sender or str(contact or requester_email))[:200], message_id=message_id, body=description[:100_000])  # fmt: skip
     return request
+
+
+def support_address() -> str:
+    """The support mailbox's own address, in lower case."""
+    from email.utils import parseaddr
+
+    return (settings.SERVICE_MAIL_ADDRESS or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]).lower()
 
 
 def _first_owner(by: Any, agent: Any, queue: Queue | None) -> Any:

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from touchpoint.core.events import event_record, event_type
 from touchpoint.core.extensions import portal_customers
-from touchpoint.core.models import EventKind, Notification
+from touchpoint.core.models import EventKind
+from touchpoint.core.notifications import notify
 from touchpoint.customers.models import Contact, ContactStatus, Customer
 from touchpoint.org.models import Department, User
 from touchpoint.service.models import (
@@ -205,10 +206,10 @@ def survey_answer(*, score: Any, comment: str = "", token: str | None = None, su
                 subject=_("Low %(kind)s score %(score)s: %(what)s") % {"kind": locked.get_kind_display(), "score": value, "what": what},
                 notes=locked.comment,
             )  # fmt: skip
-            Notification.objects.get_or_create(recipient=lead, key=f"survey:{locked.pk}:low", defaults={
-                "text": (_("Low %(kind)s score from %(customer)s: %(score)s") % {
-                    "kind": locked.get_kind_display(), "customer": locked.customer.display_name, "score": value})[:300],
-                "url": f"/followups/{locked.followup.pk}/"})  # fmt: skip
+            notify(lead.pk, f"survey:{locked.pk}:low",
+                   _("Low %(kind)s score from %(customer)s: %(score)s") % {
+                       "kind": locked.get_kind_display(), "customer": locked.customer.display_name, "score": value},
+                   f"/followups/{locked.followup.pk}/")  # fmt: skip
     locked.save()
     event_record(verb=SURVEY_ANSWERED, actor=locked.answered_by, customer_id=locked.customer_id,
                  target=locked.request if locked.request is not None else locked,

@@ -178,22 +178,24 @@ def test_the_list_query_count_does_not_grow_with_rows(api_as, personas, desk, re
     request_transfer(request=request_a, by=personas.maintenance_agent, queue=desk.engineering, reason="缺陷",
                      now=at(2026, 3, 2, 10, 0))  # fmt: skip
     client.get(REQUESTS)  # the policy table is cached from then on
-    # token, memberships, count, page (customer, contact, product, version, people, queue, department, SLA joined)
-    with django_assert_num_queries(4):
+    # token, memberships, count, page (customer and people joined), then by id: contact, queue, department, SLA
+    # policy (no product on these requests)
+    with django_assert_num_queries(8):
         assert client.get(REQUESTS).json()["count"] == 1
     for index in range(3):
         moved = ServiceRequest.objects.get(pk=request_a.pk)
         moved.pk, moved.number = None, f"SR-2026-9{index}"
         moved.save()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(8):
         assert client.get(REQUESTS).json()["count"] == 4
 
 
 def test_the_detail_query_count(api_as, personas, request_a, django_assert_num_queries):  # noqa: F811
     client = api_as(personas.maintenance_agent)
     client.get(url(request_a))  # the policy table is cached from then on
-    # token, memberships, request (joined), messages, status changes, handoffs, escalations
-    with django_assert_num_queries(7):
+    # token, memberships, request (customer and people joined), its contact, queue, department and SLA policy,
+    # messages, status changes, handoffs, escalations
+    with django_assert_num_queries(11):
         assert client.get(url(request_a)).status_code == 200
 
 
@@ -462,16 +464,17 @@ def test_a_portal_user_guessing_another_customers_request_gets_404(api_as, porta
 def test_the_portal_list_query_count(api_as, portal_user, request_a, django_assert_num_queries):  # noqa: F811
     client = api_as(portal_user)
     client.get(REQUESTS)
-    # token, memberships, count, page
-    with django_assert_num_queries(4):
+    # token, memberships, count, page, then its contact, queue, department and SLA policy
+    with django_assert_num_queries(8):
         assert client.get(REQUESTS).json()["count"] == 1
 
 
 def test_the_portal_detail_query_count_leaves_out_the_internal_rows(api_as, portal_user, request_a, django_assert_num_queries):  # noqa: F811
     client = api_as(portal_user)
     client.get(url(request_a))
-    # token, memberships, request (joined), messages, status changes: no handoffs, no escalations
-    with django_assert_num_queries(5):
+    # token, memberships, request, its contact, queue, department and SLA policy, messages, status changes:
+    # no handoffs, no escalations
+    with django_assert_num_queries(9):
         assert client.get(url(request_a)).status_code == 200
 
 

@@ -1,5 +1,5 @@
 """Complaint pages: the list with its filters, a new complaint (directly or from a request), and the
-complaint page with its workflow actions."""
+complaint page with its workflow actions and the requests and touchpoints linked to it."""
 
 from collections.abc import Callable
 from typing import Any
@@ -30,8 +30,11 @@ from touchpoint.org.policy import may, portal_scope
 from touchpoint.service import access
 from touchpoint.service.models import Complaint, ComplaintAbout, ComplaintSeverity, ComplaintStatus
 from touchpoint.service.services import complaints as services
+from touchpoint.touchpoints.access import visible_touchpoints
+from touchpoint.touchpoints.models import Touchpoint
 
 PAGE_SIZE = 25
+LINKABLE_TOUCHPOINTS = 50  # the customer's latest touchpoints offered for linking
 MAX_ID = 9_223_372_036_854_775_807
 TEXT = forms.Textarea(attrs={"rows": 3})
 
@@ -124,6 +127,40 @@ class ReopenForm(StyledForm):
     reason = forms.CharField(label=gettext_lazy("Why reopen"), max_length=500)
 
 
+class LinkForm(StyledForm):
+    """A request by its number, or one of the customer's latest touchpoints; the service checks the customer."""
+
+    request = forms.CharField(label=gettext_lazy("Request number"), required=False, max_length=20)
+    touchpoint = forms.ModelChoiceField(label=gettext_lazy("Recent touchpoint"), required=False, queryset=Touchpoint.objects.none(),
+                                        empty_label=gettext_lazy("Choose a touchpoint"))  # fmt: skip
+
+    def __init__(self, *args: Any, user: Any, complaint: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        latest = (visible_touchpoints(user).filter(customer_id=complaint.customer_id).exclude(complaints=complaint)
+                  .order_by("-occurred_at", "-id").values_list("pk", flat=True)[:LINKABLE_TOUCHPOINTS])  # fmt: skip
+        field = self.fields["touchpoint"]
+        field.queryset = Touchpoint.objects.filter(pk__in=list(latest)).order_by("-occurred_at", "-id")  # type: ignore[attr-defined]
+        field.label_from_instance = lambda touchpoint: (  # type: ignore[attr-defined]
+            f"{timezone.localtime(touchpoint.occurred_at):%Y-%m-%d %H:%M} · {touchpoint.get_channel_display()} · {touchpoint.subject}"
+        )
+
+    def clean_request(self) -> Any:
+        number = self.cleaned_data["request"].strip()
+        if not number:
+            return None
+        found = access.visible_requests(self.user).filter(number__iexact=number).first()
+        if found is None:
+            raise ValidationError(_("No request with the number %(number)s.") % {"number": number[:20]})
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("request") and not cleaned.get("touchpoint"):
+            raise ValidationError(_("Enter a request number or choose a touchpoint."))
+        return cleaned
+
+
 class MoveForm(StyledForm):
     status = forms.ChoiceField(choices=[(ComplaintStatus.INVESTIGATING, ComplaintStatus.INVESTIGATING.label),
                                         (ComplaintStatus.ACTION_TAKEN, ComplaintStatus.ACTION_TAKEN.label)])  # fmt: skip
@@ -208,6 +245,7 @@ def _detail_context(request: AuthedRequest, complaint: Complaint, **forms_given:
         "complaint": complaint, "can_work": can_work,
         "steps": complaint.steps.select_related("by").order_by("at", "id"),
         "requests": access.visible_requests(request.user).filter(linked_complaints=complaint).order_by("-created_at")[:20],
+        "touchpoints": visible_touchpoints(request.user).filter(complaints=complaint).order_by("-occurred_at", "-id")[:20],
     }  # fmt: skip
     if can_work:
         contacts = visible_contacts(request.user).filter(customer_id=complaint.customer_id).order_by("name")
@@ -220,6 +258,7 @@ def _detail_context(request: AuthedRequest, complaint: Complaint, **forms_given:
             "inform_form": InformForm(), "reopen_form": ReopenForm(),
             "close_form": ConfirmCloseForm(initial={"confirmed_at": timezone.localtime().replace(second=0, microsecond=0)}),
             "moves": services.TRANSITIONS.get(complaint.status, ()),
+            "link_form": LinkForm(user=request.user, complaint=complaint),
         })  # fmt: skip
     context.update(forms_given)
     return context
@@ -306,6 +345,31 @@ def complaint_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
                  _("Complaint reopened."))  # fmt: skip
 
 
+@login_required
+@require_POST
+def complaint_link(request: AuthedRequest, pk: int) -> HttpResponse:
+    complaint = workable_complaint(request, pk)
+    form = LinkForm(request.POST, user=request.user, complaint=complaint)
+    return _step(request, complaint, form, "link_form", lambda data: services.complaint_link(complaint=complaint, by=request.user, **data),
+                 _("Linked to the complaint."))  # fmt: skip
+
+
+@login_required
+@require_POST
+def complaint_unlink(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Unlink one request or touchpoint, named by its id among those linked (anything else changes nothing)."""
+    complaint = workable_complaint(request, pk)
+    linked_request = complaint.requests.filter(pk=as_id(request.POST.get("request")) or 0).first()
+    linked_touchpoint = complaint.touchpoints.filter(pk=as_id(request.POST.get("touchpoint")) or 0).first()
+    try:
+        services.complaint_unlink(complaint=complaint, by=request.user, request=linked_request, touchpoint=linked_touchpoint)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Unlinked from the complaint."))
+    return redirect("service:complaint_detail", pk=complaint.pk)
+
+
 urlpatterns: list[URLPattern] = [
     path("complaints/", complaint_list, name="complaint_list"),
     path("complaints/new/", complaint_new, name="complaint_new"),
@@ -315,4 +379,6 @@ urlpatterns: list[URLPattern] = [
     path("complaints/<int:pk>/inform/", complaint_inform, name="complaint_inform"),
     path("complaints/<int:pk>/close/", complaint_close, name="complaint_close"),
     path("complaints/<int:pk>/reopen/", complaint_reopen, name="complaint_reopen"),
+    path("complaints/<int:pk>/link/", complaint_link, name="complaint_link"),
+    path("complaints/<int:pk>/unlink/", complaint_unlink, name="complaint_unlink"),
 ]

@@ -120,32 +120,13 @@ def request_new(request: AuthedRequest) -> HttpResponse:
         values = dict(form.cleaned_data)
         files = values.pop("attachments")
         try:
-            logged = _log_request(request, values, files)
+            logged = services.request_create(by=request.user, files=files, **values)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
             messages.success(request, _("Request %(number)s logged.") % {"number": logged.number})
             return redirect("service:request_detail", pk=logged.pk)
     return render(request, "service/requests/new.html", {"form": form}, status=400 if form.errors else 200)
-
-
-@transaction.atomic
-def _log_request(request: AuthedRequest, values: dict[str, Any], files: list[Any]) -> ServiceRequest:
-    """The request, then its attachments on the touchpoint that records the intake."""
-    from touchpoint.touchpoints.models import Touchpoint
-    from touchpoint.touchpoints.services import attachment_add, touchpoint_log
-
-    logged = services.request_create(by=request.user, **values)
-    if files:
-        intake = Touchpoint.objects.filter(link_type=selectors.LINK_TYPE, link_id=logged.pk).order_by("id").first()
-        if intake is None:  # mail is not logged as a touchpoint by the request itself
-            touchpoint_log(by=request.user, customer=values["customer"], channel=values["channel"], direction="in",
-                           subject=f"{logged.number} {logged.subject}"[:200], contacts=[values["contact"]] if values.get("contact") else [],
-                           files=files, link_type=selectors.LINK_TYPE, link_id=logged.pk)  # fmt: skip
-        else:
-            for upload in files:
-                attachment_add(touchpoint=intake, upload=upload, by=request.user)
-    return logged
 
 
 @login_required
@@ -192,7 +173,8 @@ def _workspace(request: AuthedRequest, sr: ServiceRequest, **bound: Any) -> dict
     return {
         "sr": sr, "can_work": can_work, "can_assign": can_assign, "now": now, "sla": sla_facts(sr, now),
         "hold_reason": services.service_hold_reason(sr.customer),
-        "conversation": conversation, "loose_attachments": loose, "history": selectors.request_history(sr), **forms,
+        "conversation": conversation, "loose_attachments": loose, "history": selectors.request_history(sr),
+        "inbound_mails": selectors.request_inbound_mails(sr), **forms,
     }  # fmt: skip
 
 
