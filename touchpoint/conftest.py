@@ -15,3 +15,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 def w(world, db, settings):
     settings.MEDIA_ROOT = world.media_root
     return world
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: counts kept for a minute (a queue's loads, the flow board)
+    must not carry over from another test's data."""
+    from django.core.cache import cache
+
+    cache.clear()

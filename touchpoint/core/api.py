@@ -6,6 +6,7 @@ The error shapes every endpoint returns:
 - 409 `{"detail", "code": "stale_version", "current_version", "revisions": […]}` for a stale edit.
 """
 
+import copy
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -208,7 +209,9 @@ class WhitelistFilter(filters.BaseFilterBackend):
                 problems[name] = [_("Give this filter once.")]
                 continue
             try:
-                value = spec.field.run_validation(values[0])
+                # A fresh copy each time: a field's messages are formatted once and kept, so the shared
+                # instance would answer every later reader in the first reader's language.
+                value = copy.deepcopy(spec.field).run_validation(values[0])
             except serializers.ValidationError as error:
                 problems[name] = error.detail
                 continue

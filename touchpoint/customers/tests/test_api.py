@@ -624,3 +624,12 @@ def test_contact_detail_query_count(personas, api_as, django_assert_num_queries)
     client.get("/api/v1/contacts/")
     with django_assert_num_queries(3):
         assert client.get(f"/api/v1/contacts/{personas.contact_a.pk}/").status_code == 200
+
+
+def test_a_filter_error_speaks_each_readers_language_not_the_first_ones(personas, api_as):
+    too_long = {"q": "x" * 101}
+    english = api_as(personas.admin, "en").get("/api/v1/customers/", too_long)
+    assert english.status_code == 400 and "100" in str(english.json()["q"])
+    assert not any(ord(ch) > 0x3000 for ch in str(english.json()["q"]))
+    chinese = api_as(personas.admin, "zh-hans").get("/api/v1/customers/", too_long)
+    assert chinese.status_code == 400 and any(ord(ch) > 0x3000 for ch in str(chinese.json()["q"]))

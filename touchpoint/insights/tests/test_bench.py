@@ -74,7 +74,7 @@ def test_the_rollup_step_and_the_probe(loaded):
         ("/service/requests/", SERVICE_QUEUE_P95_MS, demo_bulk.BENCH_AGENT), ("/insights/flow/", FLOW_MONITOR_P95_MS, "zhenghua"),
     ]  # fmt: skip
     result = service_run(runs=2)
-    assert [row["key"] for row in result["functions"]] == ["service_queue", "flow_board", "flow_monitor"]
+    assert [row["key"] for row in result["functions"]] == ["service_queue", "flow_board", "flow_board_fresh", "flow_monitor"]
     assert result["recompute"]["read"] == 100 and result["recompute"]["changed"] >= 1
     # Rolled back: the policies and the deadlines are as the load left them.
     assert service_run(runs=1)["recompute"]["changed"] == result["recompute"]["changed"]

@@ -2,10 +2,11 @@
 workflow, replies and notes. Every move is a handoff row and an event; the case owner stays fixed
 unless changed on purpose."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -125,15 +126,41 @@ def pick_agent(queue: Queue, request: ServiceRequest) -> Any:
     seats = QueueMember.objects.filter(queue=queue, is_active=True, user__is_active=True).select_related("user")
     if request.product_id:
         seats = seats.filter(Q(products__isnull=True) | Q(products=request.product_id)).distinct()
+    seat: QueueMember | None
     if queue.assignment == Assignment.LEAST_LOADED:
-        loads = seats.annotate(load=Count("user__service_assigned", filter=Q(user__service_assigned__status__in=OPEN)))
-        seat: QueueMember | None = loads.order_by("load", "last_assigned_at", "id").first()
+        candidates = list(seats)
+        loads = _queue_loads(queue, [c.user_id for c in candidates])
+        far_past = datetime.min.replace(tzinfo=UTC)
+        seat = min(candidates, key=lambda c: (loads.get(c.user_id, 0), c.last_assigned_at or far_past, c.pk), default=None)
+        if seat is not None:
+            loads[seat.user_id] = loads.get(seat.user_id, 0) + 1
+            cache.set(_loads_key(queue), loads, LOADS_SECONDS)
     else:
         seat = seats.order_by("last_assigned_at", "id").first()
     if seat is None:
         return None
     QueueMember.objects.filter(pk=seat.pk).update(last_assigned_at=timezone.now())
     return seat.user
+
+
+# Least-loaded assignment counts the open requests of the queue's people. The counts are kept for a
+# minute and moved on with each assignment made from them, so that a burst of intake (a mailbox poll)
+# counts once; work closed or moved by hand in that minute shows at the next count.
+LOADS_SECONDS = 60
+
+
+def _loads_key(queue: Queue) -> str:
+    return f"service:queue-loads:{queue.pk}"
+
+
+def _queue_loads(queue: Queue, user_ids: list[int]) -> dict[int, int]:
+    loads: dict[int, int] | None = cache.get(_loads_key(queue))
+    if loads is not None and set(user_ids) <= set(loads):
+        return loads
+    # From the open-requests index: a join with every request ever assigned would read years of closed ones.
+    counted = dict(ServiceRequest.objects.filter(assignee_id__in=user_ids, status__in=OPEN).order_by()
+                   .values("assignee_id").annotate(n=Count("*")).values_list("assignee_id", "n"))  # fmt: skip
+    return {user_id: counted.get(user_id, 0) for user_id in user_ids}
 
 
 def _handoff(request: ServiceRequest, *, kind: str, by: Any, reason: str, to_queue: Queue | None, to_user: Any,
