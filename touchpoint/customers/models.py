@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -226,6 +227,9 @@ class Contact(TimeStamped, SoftDeletable, Versioned):
             models.Index(fields=["mobile"], name="contact_mobile"),
             models.Index(fields=["email"], name="contact_email"),
             models.Index(fields=["email_alt"], name="contact_email_alt"),
+            # A sender's address in another case (Zhang.Wei@… for zhang.wei@…): the mailbox's second look.
+            models.Index(Upper("email"), name="contact_email_upper"),
+            models.Index(Upper("email_alt"), name="contact_email_alt_upper"),
         ]
 
     def __str__(self) -> str:
