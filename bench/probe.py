@@ -291,7 +291,7 @@ def service_run(runs: int) -> dict[str, Any]:
     from datetime import timedelta
 
     from django.core.cache import cache
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.db.models import F
     from django.utils import timezone
 
@@ -299,7 +299,7 @@ def service_run(runs: int) -> dict[str, Any]:
     from touchpoint.insights import selectors as flow
     from touchpoint.org.models import User
     from touchpoint.service.demo_bulk import BENCH_AGENT
-    from touchpoint.service.models import SlaPolicy
+    from touchpoint.service.models import ServiceRequest, SlaPolicy
     from touchpoint.service.selectors import PeekPage, RequestQuery, peek_page, request_list
     from touchpoint.service.sla_recompute import sla_recompute
     from touchpoint.service.views.common import PAGE_SIZE
@@ -312,6 +312,10 @@ def service_run(runs: int) -> dict[str, Any]:
     def queue() -> PeekPage:
         return peek_page(request_list(user=agent, query=RequestQuery()), page=None, per_page=PAGE_SIZE)
 
+    def fresh_board() -> None:
+        cache.clear()
+        flow.flow_board(user=lead)
+
     def monitor() -> None:
         flow.flow_board(user=lead)
         flow.handoff_flow(user=lead, period=period)
@@ -323,7 +327,7 @@ def service_run(runs: int) -> dict[str, Any]:
         {"key": "flow_board", "call": "flow_board(lead), counts shared from the cache", "target_ms": FLOW_MONITOR_P95_MS,
          **_timed(lambda: flow.flow_board(user=lead), runs)},
         {"key": "flow_board_fresh", "call": "flow_board(lead), counts taken afresh (cache emptied)",
-         "target_ms": FLOW_MONITOR_P95_MS, **_timed(lambda: (cache.clear(), flow.flow_board(user=lead)), runs)},
+         "target_ms": FLOW_MONITOR_P95_MS, **_timed(fresh_board, runs)},
         {"key": "flow_monitor", "call": "flow_board + handoff_flow + department_times (30 days)",
          "target_ms": FLOW_MONITOR_P95_MS, **_timed(monitor, runs)},
     ]  # fmt: skip
@@ -333,6 +337,11 @@ def service_run(runs: int) -> dict[str, Any]:
         counts = sla_recompute()
         seconds = time.perf_counter() - started
         transaction.set_rollback(True)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # The rolled-back updates cleared the visibility map of the open requests' pages: vacuum them, or the
+        # index-only reads (the flow board, least-loaded assignment) visit the table until autovacuum comes.
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {ServiceRequest._meta.db_table}")
     rate = counts["read"] / seconds if seconds else 0.0
     return {"functions": functions, "recompute": {**counts, "seconds": seconds, "per_second": rate,
                                                   "million_seconds": 1_000_000 / rate if rate else None}}  # fmt: skip
