@@ -67,7 +67,8 @@ pytest-postgres: venv assets var/.translations
 browser: venv assets var/.translations
 	@if [ -x /usr/bin/chromium ]; then \
 		echo "== browser tests in Chromium"; \
-		DATABASE_URL= $(VENV)/bin/pytest -q -p no:cacheprovider -m browser tests/e2e touchpoint/insights/tests/test_browser.py; \
+		DATABASE_URL= $(VENV)/bin/pytest -q -p no:cacheprovider -m browser tests/e2e && \
+		DATABASE_URL= $(VENV)/bin/pytest -q -p no:cacheprovider -m browser touchpoint/insights/tests/test_browser.py; \
 	else echo "== /usr/bin/chromium not found: browser tests skipped (apt-get install chromium)"; fi
 
 test: lint types migrations-check i18n-check pytest pytest-postgres browser
