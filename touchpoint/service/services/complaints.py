@@ -299,10 +299,7 @@ def complaint_link(*, complaint: Complaint, by: Any, request: ServiceRequest | N
     if touchpoint is not None:
         locked.touchpoints.add(touchpoint)
     label = _link_label(request, touchpoint)
-    _step(locked, ComplaintStep.UPDATED, by, timezone.now(), note=_("Linked: %(what)s") % {"what": label})
-    event_record(verb=COMPLAINT_LINKED, actor=by, customer_id=locked.customer_id, target=locked,
-                 payload=_payload(locked, request=request.number if request else "", touchpoint=touchpoint.pk if touchpoint else None,
-                                  linked=label[:300]))  # fmt: skip
+    _link_recorded(locked, by, COMPLAINT_LINKED, _("Linked: %(what)s") % {"what": label}, request, touchpoint, linked=label[:300])
     return locked
 
 
@@ -328,8 +325,15 @@ def complaint_unlink(*, complaint: Complaint, by: Any, request: ServiceRequest |
     if touchpoint is not None:
         locked.touchpoints.remove(touchpoint)
     label = _link_label(request, touchpoint)
-    _step(locked, ComplaintStep.UPDATED, by, timezone.now(), note=_("Unlinked: %(what)s") % {"what": label})
-    event_record(verb=COMPLAINT_UNLINKED, actor=by, customer_id=locked.customer_id, target=locked,
-                 payload=_payload(locked, request=request.number if request else "", touchpoint=touchpoint.pk if touchpoint else None,
-                                  unlinked=label[:300]))  # fmt: skip
+    _link_recorded(locked, by, COMPLAINT_UNLINKED, _("Unlinked: %(what)s") % {"what": label}, request, touchpoint,
+                   unlinked=label[:300])  # fmt: skip
     return locked
+
+
+def _link_recorded(complaint: Complaint, by: Any, verb: str, note: str, request: ServiceRequest | None,
+                   touchpoint: Touchpoint | None, **extra: Any) -> None:  # fmt: skip
+    """The history step and the event of a link or an unlink."""
+    _step(complaint, ComplaintStep.UPDATED, by, timezone.now(), note=note)
+    event_record(verb=verb, actor=by, customer_id=complaint.customer_id, target=complaint,
+                 payload=_payload(complaint, request=request.number if request else "",
+                                  touchpoint=touchpoint.pk if touchpoint else None, **extra))  # fmt: skip
